@@ -1,0 +1,18 @@
+// bulwark: the ESM entry point. Re-exports the CommonJS entry, so both share one state.
+import bulwark from './index.js';
+
+export const {
+  ResilienceError,
+  CircuitOpenError,
+  BulkheadRejectedError,
+  TimeoutError,
+  RateLimitedError,
+  RetryExhaustedError,
+  CircuitBreaker,
+  CircuitState,
+  CircuitBreakerRegistry,
+  circuitBreakerRegistry,
+  createCircuitBreaker,
+  ManualClock,
+} = bulwark;
+export default bulwark;

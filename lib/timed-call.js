@@ -1,0 +1,105 @@
+'use strict';
+/**
+ * One call raced against a deadline: the primitive behind `withTimeout` and the breaker's
+ * per-call `timeout`.
+ *
+ * `fn` gets an `AbortSignal` (aborted at the deadline with the `TimeoutError`) only when it
+ * declares a parameter: building an AbortController costs microseconds, so a function that cannot
+ * take the signal does not pay for one.
+ * @module timed-call
+ */
+const { TimeoutError } = require('./errors');
+const { deadlineList } = require('./deadline');
+
+/** Marks TimeoutErrors raised by our own deadlines (a user's TimeoutError is just an error). */
+const OWN_TIMEOUT = Symbol('bulwark.ownTimeout');
+
+class TimedCall {
+  constructor(resolve, reject) {
+    this.resolve = resolve;
+    this.reject = reject;
+    this.deadline = 0;
+    this.prev = null;
+    this.next = null;
+    this.list = null;
+    /** @type {AbortController|null} */
+    this.controller = null;
+    this.settled = false;
+  }
+
+  /** @returns {AbortSignal} */
+  signal() {
+    if (this.controller === null) this.controller = new AbortController();
+    return this.controller.signal;
+  }
+
+  succeed(value) {
+    if (this.settled) return;
+    this.settled = true;
+    this.list.remove(this);
+    this.resolve(value);
+  }
+
+  fail(error) {
+    if (this.settled) return;
+    this.settled = true;
+    this.list.remove(this);
+    this.reject(error);
+  }
+
+  /** Called by the deadline list when the time limit passes first. */
+  expire() {
+    if (this.settled) return;
+    this.settled = true;
+    const error = new TimeoutError(this.listMs);
+    error[OWN_TIMEOUT] = true;
+    if (this.controller !== null) this.controller.abort(error);
+    this.reject(error);
+  }
+}
+
+/**
+ * Runs `fn` and settles with its outcome, or rejects with a `TimeoutError` after `ms`.
+ * @template T
+ * @param {(signal?: AbortSignal) => T | PromiseLike<T>} fn
+ * @param {number} ms a validated time limit (> 0)
+ * @param {AbortSignal} [outerSignal] also passed on (combined with the deadline's) when given
+ * @returns {Promise<T>}
+ */
+function runTimed(fn, ms, outerSignal) {
+  return new Promise((resolve, reject) => {
+    const call = new TimedCall(resolve, reject);
+    call.listMs = ms;
+    deadlineList(ms).add(call);
+    let result;
+    try {
+      if (fn.length > 0) {
+        const signal = outerSignal === undefined ? call.signal() : AbortSignal.any([call.signal(), outerSignal]);
+        result = fn(signal);
+      } else {
+        result = fn();
+      }
+    } catch (error) {
+      call.fail(error);
+      return;
+    }
+    if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
+      Promise.resolve(result).then(
+        (value) => call.succeed(value),
+        (error) => call.fail(error),
+      );
+    } else {
+      call.succeed(result);
+    }
+  });
+}
+
+/**
+ * Whether `error` is a TimeoutError raised by one of our deadlines.
+ * @param {unknown} error
+ */
+function isOwnTimeout(error) {
+  return error !== null && typeof error === 'object' && error[OWN_TIMEOUT] === true;
+}
+
+module.exports = { runTimed, isOwnTimeout };

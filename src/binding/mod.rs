@@ -1,0 +1,11 @@
+//! The napi layer: converts, validates and delegates to [`crate::engine`]; holds no algorithm.
+//!
+//! - `#[napi]` classes for construction, configuration and metrics (cold paths).
+//! - Per-call functions are raw Node-API callbacks bound to one native object through their
+//!   callback data (see `raw`), because a `#[napi]` method call costs ~300 ns on napi 3.16
+//!   (its native-borrow scope), more than a whole pure-JS breaker call.
+
+mod breaker;
+mod clock;
+mod error;
+mod raw;

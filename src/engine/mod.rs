@@ -1,0 +1,18 @@
+//! The engine: every piece of resilience state, as pure Rust.
+//!
+//! Nothing here reads a clock, does I/O or knows about Node: time comes in through the
+//! [`Clock`] trait, and outcomes go out as plain values the binding converts.
+
+pub mod breaker;
+pub mod breaker_config;
+pub mod clock;
+pub mod error;
+pub mod gate;
+pub mod transition_log;
+pub mod window;
+
+pub use breaker::{Admission, Breaker, BreakerSnapshot, Outcome};
+pub use breaker_config::{BreakerConfig, WindowKind};
+pub use clock::{Clock, ManualClock};
+pub use error::EngineError;
+pub use gate::CircuitState;

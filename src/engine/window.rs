@@ -1,0 +1,386 @@
+//! Rolling windows of call outcomes, for failure-rate and slow-call-rate decisions.
+//!
+//! - [`CountWindow`]: the last `size` calls. A ring of one-byte slots and three counters; a record
+//!   is one cursor CAS and one slot swap, plus counter updates only when the outcome replaced
+//!   differs from the new one.
+//! - [`TimeWindow`]: the calls of the last `span`, in `buckets` buckets. Each bucket is one
+//!   `AtomicU64` packing a 22-bit bucket tag and three 14-bit counts, updated by CAS. A bucket
+//!   that reaches 16383 calls halves its three counts (rates are kept, weight is approximated).
+//!
+//! Both are lock-free. Under concurrent use a record racing with [`Window::clear`] may leave the
+//! counts off by one until the next clear; a single thread sees exact counts.
+
+use super::breaker_config::WindowKind;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+/// One call's outcome as stored in a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// The call failed.
+    pub failure: bool,
+    /// The call was slower than the slow-call threshold.
+    pub slow: bool,
+}
+
+impl Sample {
+    fn bits(self) -> u8 {
+        u8::from(self.failure) | (u8::from(self.slow) << 1)
+    }
+}
+
+/// Calls, failures and slow calls in a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Calls recorded.
+    pub calls: u32,
+    /// Of which failed.
+    pub failures: u32,
+    /// Of which were slow.
+    pub slow: u32,
+}
+
+impl Totals {
+    /// `failures / calls`, 0 for an empty window.
+    pub fn failure_rate(&self) -> f64 {
+        ratio(self.failures, self.calls)
+    }
+
+    /// `slow / calls`, 0 for an empty window.
+    pub fn slow_rate(&self) -> f64 {
+        ratio(self.slow, self.calls)
+    }
+}
+
+fn ratio(part: u32, whole: u32) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        f64::from(part.min(whole)) / f64::from(whole)
+    }
+}
+
+/// A rolling window of either kind.
+#[derive(Debug)]
+pub enum Window {
+    /// The last N calls.
+    Count(CountWindow),
+    /// The calls of the last T nanoseconds.
+    Time(TimeWindow),
+}
+
+impl Window {
+    /// An empty window of the given kind (validated by the config).
+    pub fn new(kind: &WindowKind) -> Self {
+        match *kind {
+            WindowKind::Count { size } => Self::Count(CountWindow::new(size)),
+            WindowKind::Time {
+                span_nanos,
+                buckets,
+            } => Self::Time(TimeWindow::new(span_nanos, buckets)),
+        }
+    }
+
+    /// Records one outcome at `now` (only a time window reads it). Returns the totals after the
+    /// record when they may have crossed a threshold, `None` when they cannot have (a success
+    /// replacing a success, or any record that only lowered the rates).
+    pub fn record(&self, sample: Sample, now: impl FnOnce() -> u64) -> Option<Totals> {
+        match self {
+            Self::Count(w) => w.record(sample),
+            Self::Time(w) => w.record(sample, now()),
+        }
+    }
+
+    /// The totals at `now`.
+    pub fn totals(&self, now: impl FnOnce() -> u64) -> Totals {
+        match self {
+            Self::Count(w) => w.totals(),
+            Self::Time(w) => w.totals(now()),
+        }
+    }
+
+    /// Forgets every recorded call.
+    pub fn clear(&self) {
+        match self {
+            Self::Count(w) => w.clear(),
+            Self::Time(w) => w.clear(),
+        }
+    }
+
+    /// Whether reading this window needs the time.
+    pub fn is_timed(&self) -> bool {
+        matches!(self, Self::Time(_))
+    }
+}
+
+const EMPTY: u8 = 0x80;
+
+/// The last `size` outcomes, lock-free.
+#[derive(Debug)]
+pub struct CountWindow {
+    slots: Box<[AtomicU8]>,
+    cursor: AtomicU32,
+    calls: AtomicU32,
+    failures: AtomicU32,
+    slow: AtomicU32,
+}
+
+impl CountWindow {
+    /// An empty window of `size` (≥ 1) slots.
+    pub fn new(size: u32) -> Self {
+        let size = size.max(1) as usize;
+        Self {
+            slots: (0..size).map(|_| AtomicU8::new(EMPTY)).collect(),
+            cursor: AtomicU32::new(0),
+            calls: AtomicU32::new(0),
+            failures: AtomicU32::new(0),
+            slow: AtomicU32::new(0),
+        }
+    }
+
+    fn next_slot(&self) -> usize {
+        let len = self.slots.len() as u32;
+        let mut cur = self.cursor.load(Ordering::Relaxed);
+        loop {
+            let next = if cur + 1 >= len { 0 } else { cur + 1 };
+            match self
+                .cursor
+                .compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return cur.min(len - 1) as usize,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    fn record(&self, sample: Sample) -> Option<Totals> {
+        let new = sample.bits();
+        let old = self.slots[self.next_slot()].swap(new, Ordering::Relaxed);
+        if old == new {
+            return None;
+        }
+        let was_empty = old == EMPTY;
+        let old = if was_empty { 0 } else { old };
+        if was_empty {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+        }
+        adjust(&self.failures, old & 1, new & 1);
+        adjust(&self.slow, old & 2, new & 2);
+        (was_empty || new != 0).then(|| self.totals())
+    }
+
+    fn totals(&self) -> Totals {
+        Totals {
+            calls: self.calls.load(Ordering::Relaxed),
+            failures: clamp(self.failures.load(Ordering::Relaxed)),
+            slow: clamp(self.slow.load(Ordering::Relaxed)),
+        }
+    }
+
+    fn clear(&self) {
+        for slot in self.slots.iter() {
+            slot.store(EMPTY, Ordering::Relaxed);
+        }
+        self.calls.store(0, Ordering::Relaxed);
+        self.failures.store(0, Ordering::Relaxed);
+        self.slow.store(0, Ordering::Relaxed);
+    }
+}
+
+fn adjust(counter: &AtomicU32, old_bit: u8, new_bit: u8) {
+    match (old_bit != 0, new_bit != 0) {
+        (false, true) => {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        (true, false) => {
+            counter.fetch_sub(1, Ordering::Relaxed);
+        }
+        _ => {}
+    }
+}
+
+/// A counter decremented by a record that raced a clear reads as a huge number: treat as 0.
+fn clamp(value: u32) -> u32 {
+    if value > i32::MAX as u32 {
+        0
+    } else {
+        value
+    }
+}
+
+const COUNT_BITS: u32 = 14;
+const COUNT_MAX: u64 = (1 << COUNT_BITS) - 1;
+const TAG_SHIFT: u32 = 3 * COUNT_BITS;
+const TAG_MASK: u64 = (1 << (64 - TAG_SHIFT)) - 1;
+
+/// Calls of the last `span` nanoseconds in `buckets` buckets, lock-free.
+#[derive(Debug)]
+pub struct TimeWindow {
+    bucket_nanos: u64,
+    buckets: Box<[AtomicU64]>,
+}
+
+fn unpack(word: u64) -> (u64, Totals) {
+    (
+        word >> TAG_SHIFT,
+        Totals {
+            calls: ((word >> (2 * COUNT_BITS)) & COUNT_MAX) as u32,
+            failures: ((word >> COUNT_BITS) & COUNT_MAX) as u32,
+            slow: (word & COUNT_MAX) as u32,
+        },
+    )
+}
+
+fn pack(tag: u64, t: Totals) -> u64 {
+    ((tag & TAG_MASK) << TAG_SHIFT)
+        | (u64::from(t.calls) << (2 * COUNT_BITS))
+        | (u64::from(t.failures) << COUNT_BITS)
+        | u64::from(t.slow)
+}
+
+impl TimeWindow {
+    /// An empty window of `span_nanos` split in `buckets` (≥ 1) buckets.
+    pub fn new(span_nanos: u64, buckets: u32) -> Self {
+        let count = u64::from(buckets.max(1));
+        Self {
+            bucket_nanos: (span_nanos / count).max(1),
+            buckets: (0..count).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn index(&self, now: u64) -> u64 {
+        now / self.bucket_nanos
+    }
+
+    fn record(&self, sample: Sample, now: u64) -> Option<Totals> {
+        let index = self.index(now);
+        let tag = index & TAG_MASK;
+        let bucket = &self.buckets[(index % self.buckets.len() as u64) as usize];
+        let mut word = bucket.load(Ordering::Relaxed);
+        loop {
+            let (old_tag, old) = unpack(word);
+            let mut t = if old_tag == tag {
+                old
+            } else {
+                Totals::default()
+            };
+            if u64::from(t.calls) == COUNT_MAX {
+                t = Totals {
+                    calls: t.calls / 2,
+                    failures: t.failures / 2,
+                    slow: t.slow / 2,
+                };
+            }
+            t.calls += 1;
+            t.failures += u32::from(sample.failure);
+            t.slow += u32::from(sample.slow);
+            match bucket.compare_exchange_weak(
+                word,
+                pack(tag, t),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => word = actual,
+            }
+        }
+        Some(self.totals(now))
+    }
+
+    fn totals(&self, now: u64) -> Totals {
+        let current = self.index(now);
+        let len = self.buckets.len() as u64;
+        let mut sum = Totals::default();
+        for back in 0..len.min(current + 1) {
+            let index = current - back;
+            let (tag, t) = unpack(self.buckets[(index % len) as usize].load(Ordering::Relaxed));
+            if tag == index & TAG_MASK {
+                sum.calls += t.calls;
+                sum.failures += t.failures;
+                sum.slow += t.slow;
+            }
+        }
+        sum
+    }
+
+    fn clear(&self) {
+        for bucket in self.buckets.iter() {
+            bucket.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: Sample = Sample {
+        failure: false,
+        slow: false,
+    };
+    const FAIL: Sample = Sample {
+        failure: true,
+        slow: false,
+    };
+    const SLOW: Sample = Sample {
+        failure: false,
+        slow: true,
+    };
+
+    #[test]
+    fn count_window_keeps_the_last_n_calls() {
+        let w = Window::new(&WindowKind::Count { size: 3 });
+        w.record(FAIL, || 0);
+        w.record(OK, || 0);
+        w.record(SLOW, || 0);
+        assert_eq!(
+            w.totals(|| 0),
+            Totals {
+                calls: 3,
+                failures: 1,
+                slow: 1
+            }
+        );
+        // The failure is pushed out by a success.
+        w.record(OK, || 0);
+        assert_eq!(w.totals(|| 0).failures, 0);
+        assert_eq!(w.totals(|| 0).calls, 3);
+        w.clear();
+        assert_eq!(w.totals(|| 0), Totals::default());
+    }
+
+    #[test]
+    fn count_window_reports_totals_only_when_a_threshold_may_be_crossed() {
+        let w = Window::new(&WindowKind::Count { size: 2 });
+        assert!(w.record(OK, || 0).is_some(), "filling changes the volume");
+        assert!(w.record(OK, || 0).is_some());
+        assert!(w.record(OK, || 0).is_none(), "success replacing success");
+        assert!(w.record(FAIL, || 0).is_some());
+    }
+
+    #[test]
+    fn time_window_forgets_buckets_older_than_the_span() {
+        let w = Window::new(&WindowKind::Time {
+            span_nanos: 1_000,
+            buckets: 10,
+        });
+        w.record(FAIL, || 50);
+        w.record(OK, || 150);
+        assert_eq!(w.totals(|| 199).calls, 2);
+        assert_eq!(w.totals(|| 1_049).calls, 1, "the bucket [0, 100) has left");
+        assert_eq!(w.totals(|| 1_049).failures, 0);
+        assert_eq!(w.totals(|| 5_000).calls, 0);
+        w.record(FAIL, || 5_000);
+        assert_eq!(w.totals(|| 5_000).failures, 1);
+    }
+
+    #[test]
+    fn time_window_halves_a_full_bucket_keeping_its_rate() {
+        let w = TimeWindow::new(1_000, 1);
+        for i in 0..(COUNT_MAX as u32 + 10) {
+            w.record(if i % 2 == 0 { FAIL } else { OK }, 7);
+        }
+        let t = w.totals(7);
+        assert!(t.calls < COUNT_MAX as u32);
+        assert!((t.failure_rate() - 0.5).abs() < 0.01, "{t:?}");
+    }
+}
