@@ -1,0 +1,254 @@
+/**
+ * bulwark: resilience policies for Node.js with lock-free native state.
+ * Hand-written public types; see docs/API.md for the full contract.
+ */
+import { EventEmitter } from 'node:events';
+
+// ---------------------------------------------------------------- errors
+
+/** Base class of every error the library raises on purpose. */
+export declare class ResilienceError extends Error {
+  /** Stable machine-readable code, e.g. `'CIRCUIT_OPEN'`. */
+  readonly code: string;
+  constructor(message: string, code: string, options?: { cause?: unknown });
+}
+
+/** A circuit breaker refused the call without running it. */
+export declare class CircuitOpenError extends ResilienceError {
+  readonly code: 'CIRCUIT_OPEN';
+  /** The breaker's name. */
+  name: string;
+  /** The breaker's name (alias of `name`). */
+  readonly breakerName: string;
+  /** Milliseconds until the breaker admits probes (0 in HALF_OPEN, `Infinity` while forced open). */
+  readonly retryAfter: number;
+  constructor(breakerName: string, retryAfter: number);
+}
+
+/** A bulkhead refused the call: its queue was full, or the call waited too long in it. */
+export declare class BulkheadRejectedError extends ResilienceError {
+  readonly code: 'BULKHEAD_QUEUE_FULL' | 'BULKHEAD_QUEUE_TIMEOUT';
+  /** The bulkhead's name. */
+  name: string;
+  /** The bulkhead's name (alias of `name`). */
+  readonly bulkheadName: string;
+  /** Calls running when the call was refused. */
+  readonly active: number;
+  /** Calls queued when the call was refused. */
+  readonly queued: number;
+  constructor(bulkheadName: string, code: 'BULKHEAD_QUEUE_FULL' | 'BULKHEAD_QUEUE_TIMEOUT', active: number, queued: number);
+}
+
+/** An operation ran past its time limit. */
+export declare class TimeoutError extends ResilienceError {
+  readonly code: 'TIMEOUT';
+  /** Milliseconds waited before giving up. */
+  readonly duration: number;
+  constructor(duration: number);
+}
+
+/** A rate limiter refused the call. */
+export declare class RateLimitedError extends ResilienceError {
+  readonly code: 'RATE_LIMITED';
+  /** The limiter's name. */
+  readonly limiterName: string;
+  /** Milliseconds until the call would be admitted. */
+  readonly retryAfter: number;
+  constructor(limiterName: string, retryAfter: number);
+}
+
+/** Every retry failed (only raised where the retry config asks for it). */
+export declare class RetryExhaustedError extends ResilienceError {
+  readonly code: 'RETRY_EXHAUSTED';
+  /** Attempts made, the first included. */
+  readonly attempts: number;
+  /** The last attempt's error. */
+  readonly cause: unknown;
+  constructor(attempts: number, cause: unknown);
+}
+
+// ---------------------------------------------------------------- time
+
+/**
+ * A clock that moves only when told to. Pass it as the `clock` option and call `advance(ms)` in
+ * tests instead of sleeping: the engine sees exactly the time you set.
+ */
+export declare class ManualClock {
+  /** A clock reading `startMs` (default 0) until advanced. */
+  constructor(startMs?: number);
+  /** Moves time forward by `ms` and returns the new time in ms. */
+  advance(ms: number): number;
+  /** Sets the time in ms; moving it backwards throws a `RangeError`. */
+  set(ms: number): void;
+  /** The current time in ms. */
+  now(): number;
+}
+
+// ---------------------------------------------------------------- circuit breaker
+
+/** The breaker states. */
+export declare const CircuitState: {
+  readonly CLOSED: 'CLOSED';
+  readonly OPEN: 'OPEN';
+  readonly HALF_OPEN: 'HALF_OPEN';
+};
+/** One of the breaker states. */
+export type CircuitState = (typeof CircuitState)[keyof typeof CircuitState];
+
+/** Which calls the rolling window holds. */
+export type BreakerWindow =
+  | { kind?: 'count'; /** Calls kept (default 100). */ size?: number }
+  | { kind?: 'time'; /** Window length in ms (default 60000). */ ms?: number; /** Buckets (default 10). */ buckets?: number };
+
+/** Circuit breaker options (all times in ms). */
+export interface CircuitBreakerOptions {
+  /** Open after this many consecutive failures (default 5; 0 disables the rule). */
+  failureThreshold?: number;
+  /** Open when the failure rate in the rolling window reaches this, in (0, 1]. */
+  failureRateThreshold?: number;
+  /** Minimum calls in the window before rates are judged (default 10). */
+  volumeThreshold?: number;
+  /** Time spent OPEN before a probe is allowed (HALF_OPEN); default 60000. */
+  resetTimeout?: number;
+  /** Alias of `resetTimeout`. */
+  recoveryTimeoutMs?: number;
+  /** Successful probes in HALF_OPEN needed to close (default 1). */
+  successThreshold?: number;
+  /** Per-call timeout; a call over it fails with `TimeoutError` and counts as a failure (0 = none). */
+  timeout?: number;
+  /** Calls longer than this are slow. */
+  slowCallDurationThreshold?: number;
+  /** Open when the slow-call rate in the window reaches this, in (0, 1]. */
+  slowCallRateThreshold?: number;
+  /** Probes admitted at once in HALF_OPEN (default 1). */
+  halfOpenMaxCalls?: number;
+  /** The rolling window (default `{ kind: 'count', size: 100 }`). */
+  window?: BreakerWindow;
+  /** Which errors count as failures (default: all). Errors it returns false for count as successes, and still reject. */
+  isFailure?: (error: unknown) => boolean;
+  /** Drives engine time in tests. */
+  clock?: ManualClock;
+}
+
+/** Payload of `stateChange`. */
+export interface StateChangeEvent {
+  name: string;
+  previousState: CircuitState;
+  currentState: CircuitState;
+}
+
+/** Payload of `call`. */
+export interface CallEvent {
+  name: string;
+  /** Whether the breaker counted the call as a success. */
+  success: boolean;
+  /** Milliseconds the call took. */
+  duration: number;
+  /** The call's error, when it failed. */
+  error?: unknown;
+}
+
+/** Payload of `rejected`. */
+export interface RejectedEvent {
+  name: string;
+  /** Milliseconds until probes are admitted. */
+  retryAfter: number;
+}
+
+/** `getMetrics()` of a breaker. */
+export interface CircuitBreakerMetrics {
+  name: string;
+  state: CircuitState;
+  /** Calls that ran (successes + failures). */
+  calls: number;
+  successes: number;
+  /** Failed calls, timeouts included. */
+  failures: number;
+  /** Calls refused without running. */
+  rejections: number;
+  timeouts: number;
+  slowCalls: number;
+  /** Failure rate in the rolling window. */
+  failureRate: number;
+  /** Slow-call rate in the rolling window. */
+  slowCallRate: number;
+  /** Calls in the rolling window. */
+  windowCalls: number;
+  consecutiveFailures: number;
+  /** When this object last saw a state change (ms since the epoch; creation time if never). */
+  lastStateChange: number;
+}
+
+/** A circuit breaker. */
+export declare class CircuitBreaker extends EventEmitter {
+  constructor(name: string, options?: CircuitBreakerOptions);
+  /** The breaker's name. */
+  readonly name: string;
+  /** The state now (an OPEN breaker past its reset timeout reads HALF_OPEN). */
+  readonly state: CircuitState;
+  /** Whether the breaker is open because of `forceOpen()`. */
+  readonly isForcedOpen: boolean;
+  /**
+   * Runs `fn` if admitted, else rejects with `CircuitOpenError` without calling it. `fn` receives an
+   * `AbortSignal` when the breaker has a `timeout` (and declares a parameter), or the `signal` given.
+   */
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal): Promise<T>;
+  /** Opens the breaker until `reset()`. */
+  forceOpen(): void;
+  /** Closes the breaker and clears its rolling window and failure run. */
+  reset(): void;
+  /** Counters and rates. */
+  getMetrics(): CircuitBreakerMetrics;
+
+  on(event: 'stateChange', listener: (event: StateChangeEvent) => void): this;
+  on(event: 'call', listener: (event: CallEvent) => void): this;
+  on(event: 'rejected', listener: (event: RejectedEvent) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'stateChange', listener: (event: StateChangeEvent) => void): this;
+  once(event: 'call', listener: (event: CallEvent) => void): this;
+  once(event: 'rejected', listener: (event: RejectedEvent) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off(event: 'stateChange', listener: (event: StateChangeEvent) => void): this;
+  off(event: 'call', listener: (event: CallEvent) => void): this;
+  off(event: 'rejected', listener: (event: RejectedEvent) => void): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** `getHealthStatus()` of the registry. */
+export interface BreakerHealthStatus {
+  /** Breakers CLOSED. */
+  healthy: number;
+  /** Breakers OPEN or HALF_OPEN. */
+  unhealthy: number;
+  breakers: Array<{ name: string; state: CircuitState }>;
+}
+
+/** Breakers by name, their health, and one `stateChange` stream for all of them. */
+export declare class CircuitBreakerRegistry extends EventEmitter {
+  /** The breaker called `name`; built from `factory()`'s options when there is none. */
+  getOrCreate(name: string, factory?: () => CircuitBreakerOptions): CircuitBreaker;
+  /** The breaker called `name`, built when new; same name with other settings throws a `RangeError`. */
+  create(name: string, options?: CircuitBreakerOptions): CircuitBreaker;
+  /** The breaker called `name`, or `undefined`. */
+  get(name: string): CircuitBreaker | undefined;
+  /** Every breaker, by name (a copy). */
+  getAll(): Map<string, CircuitBreaker>;
+  /** Forgets a breaker; returns whether there was one. */
+  remove(name: string): boolean;
+  /** Counts of healthy (CLOSED) and unhealthy breakers, and each one's state. */
+  getHealthStatus(): BreakerHealthStatus;
+  /** Resets every breaker to CLOSED. */
+  resetAll(): void;
+
+  on(event: 'stateChange', listener: (event: StateChangeEvent) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** The registry of this thread. */
+export declare const circuitBreakerRegistry: CircuitBreakerRegistry;
+
+/**
+ * Creates the breaker called `name`, registered in `circuitBreakerRegistry` (or returns the
+ * existing one when its settings are the same; different settings throw a `RangeError`).
+ */
+export declare function createCircuitBreaker(name: string, options?: CircuitBreakerOptions): CircuitBreaker;
