@@ -49,7 +49,7 @@ pub struct BreakerOptions {
 }
 
 fn ms(option: &'static str, value: f64) -> std::result::Result<u64, EngineError> {
-    if value.is_finite() && value >= 0.0 && value <= 4.0e15 {
+    if (0.0..=4.0e15).contains(&value) {
         Ok(ms_to_nanos(value))
     } else {
         Err(EngineError::invalid(
@@ -252,7 +252,7 @@ impl NativeBreaker {
 /// # Safety
 /// Node calls it with a live env and info whose data is a boxed `Arc<SharedBreaker>`.
 unsafe fn shared_of(data: *mut std::ffi::c_void) -> &'static SharedBreaker {
-    &*(*data.cast::<Arc<SharedBreaker>>())
+    &(*data.cast::<Arc<SharedBreaker>>())
 }
 
 /// `admit()` → ticket (≥ 0) or -1 when rejected.

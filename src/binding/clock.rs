@@ -46,7 +46,7 @@ pub fn ms_to_nanos(ms: f64) -> u64 {
 }
 
 fn checked_ms(env: &Env, method: &str, name: &str, ms: f64) -> Result<u64> {
-    if !ms.is_finite() || ms < 0.0 || ms > 9.007_199_254_740_991e15 {
+    if !(0.0..=9.007_199_254_740_991e15).contains(&ms) {
         return Err(super::error::type_error(
             env,
             format!("ManualClock.{method}(): {name} must be a finite number of ms >= 0, got {ms}"),
