@@ -24,6 +24,14 @@ export declare class ManualClock {
   now(): number
 }
 
+/** A retry delay calculator. */
+export declare class NativeBackoff {
+  /** Builds the calculator; a broken rule throws a `RangeError`. */
+  constructor(options: BackoffOptions)
+  /** The delay (ms) after failed attempt `attempt` (1-based), given the previous delay. */
+  delay(attempt: number, previousMs: number): number
+}
+
 /** The native half of a circuit breaker. */
 export declare class NativeBreaker {
   /** Builds a CLOSED breaker; a broken rule throws a `RangeError` and builds nothing. */
@@ -46,6 +54,34 @@ export declare class NativeBreaker {
   snapshot(): NativeBreakerSnapshot
   /** The engine time now, in ms (the breaker's clock). */
   nowMs(): number
+}
+
+/** The native half of a bulkhead. */
+export declare class NativeBulkhead {
+  /** `maxConcurrent` permits (1..2^31-1) and a queue of `maxQueueSize` (0..2^31-1). */
+  constructor(maxConcurrent: number, maxQueueSize: number)
+  /** An `Int32Array` over the permit and counter cells (layout in `engine::bulkhead`). */
+  cellsView(): unknown
+  /** The counters now. */
+  snapshot(): NativeBulkheadSnapshot
+}
+
+/** Backoff settings as the shim passes them. */
+export interface BackoffOptions {
+  /** `"constant" | "linear" | "exponential"`. */
+  growth: string
+  /** First delay, ms. */
+  initialDelay: number
+  /** Largest delay, ms. */
+  maxDelay: number
+  /** Exponential growth factor (≥ 1). */
+  multiplier: number
+  /** `"none" | "full" | "equal" | "decorrelated" | "factor"`. */
+  jitter: string
+  /** The ± factor for `"factor"` jitter, in [0, 1]. */
+  jitterFactor?: number
+  /** Seed of the random stream (any integer; default: from the system's randomness). */
+  seed?: number
 }
 
 /** Breaker settings as the shim passes them (already validated there; checked again here). */
@@ -108,4 +144,20 @@ export interface NativeBreakerSnapshot {
   transitions: Array<number>
   /** Times a half-open probe admission retried its CAS. */
   probeContention: number
+}
+
+/** A bulkhead's counters, as `getMetrics()` needs them. */
+export interface NativeBulkheadSnapshot {
+  /** Permits free. */
+  available: number
+  /** Executions running. */
+  active: number
+  /** Calls waiting in the queue. */
+  queued: number
+  /** Executions finished. */
+  completed: number
+  /** Calls refused (queue full or queue timeout). */
+  rejected: number
+  /** Calls that waited past the queue timeout. */
+  timedOut: number
 }

@@ -836,4 +836,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.ManualClock = nativeBinding.ManualClock
+module.exports.NativeBackoff = nativeBinding.NativeBackoff
 module.exports.NativeBreaker = nativeBinding.NativeBreaker
+module.exports.NativeBulkhead = nativeBinding.NativeBulkhead

@@ -5,7 +5,9 @@
 //!   callback data (see `raw`), because a `#[napi]` method call costs ~300 ns on napi 3.16
 //!   (its native-borrow scope), more than a whole pure-JS breaker call.
 
+mod backoff;
 mod breaker;
+mod bulkhead;
 mod clock;
 mod error;
 mod raw;

@@ -10,7 +10,7 @@ use napi::{sys, Env, Error, Result, Status};
 use std::ffi::{c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicI32, AtomicU32};
 
 /// A raw Node-API callback.
 pub type RawCallback =
@@ -76,15 +76,26 @@ pub fn bound_function<T: 'static>(
 /// An `Int32Array` of length 1 over `cell`; `owner` (which must keep `cell` alive) is held until
 /// the array is garbage-collected.
 pub fn int32_view<T: 'static>(env: &Env, cell: &AtomicU32, owner: T) -> Result<sys::napi_value> {
+    int32_array_view(env, cell.as_ptr().cast::<AtomicI32>(), 1, owner)
+}
+
+/// An `Int32Array` over `len` cells starting at `cells`; `owner` (which must keep the cells alive)
+/// is held until the array is garbage-collected.
+pub fn int32_array_view<T: 'static>(
+    env: &Env,
+    cells: *const AtomicI32,
+    len: usize,
+    owner: T,
+) -> Result<sys::napi_value> {
     let owner = Box::into_raw(Box::new(owner)).cast::<c_void>();
     let mut buffer = ptr::null_mut();
     let mut view = ptr::null_mut();
-    // SAFETY: `cell` lives as long as `owner`, which the buffer's finalizer drops last.
+    // SAFETY: the cells live as long as `owner`, which the buffer's finalizer drops last.
     unsafe {
         let status = sys::napi_create_external_arraybuffer(
             env.raw(),
-            cell.as_ptr().cast::<c_void>(),
-            std::mem::size_of::<AtomicU32>(),
+            cells.cast_mut().cast::<c_void>(),
+            len * std::mem::size_of::<AtomicI32>(),
             Some(drop_hint::<T>),
             owner,
             &mut buffer,
@@ -97,7 +108,7 @@ pub fn int32_view<T: 'static>(env: &Env, cell: &AtomicU32, owner: T) -> Result<s
             sys::napi_create_typedarray(
                 env.raw(),
                 sys::TypedarrayType::int32_array,
-                1,
+                len,
                 buffer,
                 0,
                 &mut view,

@@ -3,16 +3,20 @@
 //! Nothing here reads a clock, does I/O or knows about Node: time comes in through the
 //! [`Clock`] trait, and outcomes go out as plain values the binding converts.
 
+pub mod backoff;
 pub mod breaker;
 pub mod breaker_config;
+pub mod bulkhead;
 pub mod clock;
 pub mod error;
 pub mod gate;
 pub mod transition_log;
 pub mod window;
 
+pub use backoff::{Backoff, BackoffConfig, Growth, Jitter};
 pub use breaker::{Admission, Breaker, BreakerSnapshot, Outcome};
 pub use breaker_config::{BreakerConfig, WindowKind};
+pub use bulkhead::{BulkheadCells, BulkheadSnapshot};
 pub use clock::{Clock, ManualClock};
 pub use error::EngineError;
 pub use gate::CircuitState;

@@ -1,0 +1,283 @@
+'use strict';
+/**
+ * Bulkhead: at most `maxConcurrent` executions at once, up to `maxQueueSize` waiting (FIFO), the
+ * rest rejected with `BULKHEAD_QUEUE_FULL`; a queued call that waits past `timeout` is rejected
+ * with `BULKHEAD_QUEUE_TIMEOUT`.
+ *
+ * Permits and counters live in native memory (`engine::bulkhead`); this shim takes and returns
+ * permits with `Atomics` on an `Int32Array` view of it, so a call costs no native call. A permit is
+ * released on every exit path: resolve, reject, sync throw, non-promise return; a queued call that
+ * times out or is aborted leaves the queue without ever holding one. A finished call hands its
+ * permit straight to the oldest waiter.
+ * @module bulkhead
+ */
+const { NativeBulkhead } = require('./native');
+const { SafeEmitter } = require('./events');
+const { BulkheadRejectedError } = require('./errors');
+const { deadlineList } = require('./deadline');
+const v = require('./validate');
+
+const AVAILABLE = 0;
+const QUEUED = 1;
+const COMPLETED = 2;
+const REJECTED = 4;
+const TIMED_OUT = 6;
+const QUEUE_FULL = 'BULKHEAD_QUEUE_FULL';
+const QUEUE_TIMEOUT = 'BULKHEAD_QUEUE_TIMEOUT';
+const KNOWN = Object.freeze(['name', 'maxConcurrent', 'maxQueueSize', 'timeout', 'onReject']);
+
+/** Adds one to the split (low, high) counter at `i`. */
+function bump(cells, i) {
+  if (Atomics.add(cells, i, 1) === -1) Atomics.add(cells, i + 1, 1);
+}
+
+function readCounter(cells, i) {
+  return (cells[i + 1] >>> 0) * 4294967296 + (cells[i] >>> 0);
+}
+
+/** A call waiting for a permit; also its queue-timeout deadline entry. */
+class Waiter {
+  constructor(bulkhead, fn, signal, resolve, reject) {
+    this.bulkhead = bulkhead;
+    this.fn = fn;
+    this.signal = signal;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.prevWaiting = null;
+    this.nextWaiting = null;
+    this.queued = true;
+    // deadline-list links
+    this.deadline = 0;
+    this.prev = null;
+    this.next = null;
+    this.list = null;
+    this.onAbort = null;
+  }
+
+  /** The queue timeout passed. */
+  expire() {
+    this.bulkhead._leaveQueue(this, QUEUE_TIMEOUT);
+  }
+}
+
+/** Limits concurrent executions, with a bounded FIFO queue. */
+class Bulkhead extends SafeEmitter {
+  /**
+   * @param {{ name?: string, maxConcurrent: number, maxQueueSize?: number, timeout?: number, onReject?: (reason: string) => void }} options
+   * @param {string} [where] call site for error messages
+   */
+  constructor(options, where) {
+    super();
+    const site = where ?? v.site('new Bulkhead', options && typeof options === 'object' ? options.name : undefined);
+    const o = v.options(site, options, KNOWN);
+    /** The bulkhead's name. */
+    this.name = o.name === undefined ? 'bulkhead' : v.name(site, 'name', o.name);
+    if (o.maxConcurrent === undefined) v.fail(TypeError, site, 'maxConcurrent', 'an integer in [1, 2147483647]', undefined);
+    /** Executions allowed at once. */
+    this.maxConcurrent = v.count(site, 'maxConcurrent', o.maxConcurrent, 1);
+    /** Calls allowed to wait. */
+    this.maxQueueSize = o.maxQueueSize === undefined ? 0 : v.count(site, 'maxQueueSize', o.maxQueueSize, 0);
+    /** Longest wait in the queue, ms (0 = no limit). */
+    this.timeout = o.timeout === undefined ? 0 : v.time(site, 'timeout', o.timeout);
+    this._onReject = o.onReject === undefined ? undefined : v.func(site, 'onReject', o.onReject);
+    this._native = new NativeBulkhead(this.maxConcurrent, this.maxQueueSize);
+    this._cells = this._native.cellsView();
+    this._head = null;
+    this._tail = null;
+    this._onValue = (value) => {
+      this._release();
+      return value;
+    };
+    this._onError = (error) => {
+      this._release();
+      throw error;
+    };
+  }
+
+  /** `{ active, available, queued }` now. */
+  get state() {
+    const available = Math.max(0, this._cells[AVAILABLE]);
+    return { active: this.maxConcurrent - available, available, queued: this._cells[QUEUED] };
+  }
+
+  /**
+   * Runs `fn` when a permit is free (now, or after waiting in the queue), else rejects with
+   * `BulkheadRejectedError`. Never throws synchronously.
+   * @template T
+   * @param {(signal?: AbortSignal) => T | PromiseLike<T>} fn
+   * @param {AbortSignal} [signal] aborting it takes a queued call out of the queue (rejects with its reason); passed on to `fn`
+   * @returns {Promise<T>}
+   */
+  execute(fn, signal) {
+    if (typeof fn !== 'function') {
+      return Promise.reject(new TypeError(`Bulkhead(${JSON.stringify(this.name)}).execute(): fn must be a function, got ${v.show(fn)}`));
+    }
+    if (signal !== undefined) {
+      if (!(signal instanceof AbortSignal)) {
+        return Promise.reject(new TypeError(`Bulkhead(${JSON.stringify(this.name)}).execute(): signal must be an AbortSignal, got ${v.show(signal)}`));
+      }
+      if (signal.aborted) return Promise.reject(signal.reason);
+    }
+    const cells = this._cells;
+    let available = cells[AVAILABLE];
+    while (available > 0) {
+      const seen = Atomics.compareExchange(cells, AVAILABLE, available, available - 1);
+      if (seen === available) return this._run(fn, signal);
+      available = seen;
+    }
+    return this._enqueue(fn, signal);
+  }
+
+  /** Runs `fn` holding a permit; the permit goes back when it settles. */
+  _run(fn, signal) {
+    if (this.listenerCount('executionStarted') > 0) this.emitSafely('executionStarted', this.state);
+    let result;
+    try {
+      result = signal === undefined ? fn() : fn(signal);
+    } catch (error) {
+      this._release();
+      return Promise.reject(error);
+    }
+    if (result instanceof Promise) return result.then(this._onValue, this._onError);
+    if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
+      return Promise.resolve(result).then(this._onValue, this._onError);
+    }
+    this._release();
+    return Promise.resolve(result);
+  }
+
+  /** An execution ended: hand the permit to the oldest waiter, or give it back. */
+  _release() {
+    const cells = this._cells;
+    bump(cells, COMPLETED);
+    const waiter = this._head;
+    if (waiter !== null) {
+      this._unlink(waiter);
+      const { fn, signal, resolve } = waiter;
+      queueMicrotask(() => resolve(this._run(fn, signal)));
+    } else {
+      Atomics.add(cells, AVAILABLE, 1);
+    }
+    if (this.listenerCount('executionCompleted') > 0) this.emitSafely('executionCompleted', this.state);
+  }
+
+  _enqueue(fn, signal) {
+    const cells = this._cells;
+    let queued = cells[QUEUED];
+    for (;;) {
+      if (queued >= this.maxQueueSize) return this._rejectNew(QUEUE_FULL);
+      const seen = Atomics.compareExchange(cells, QUEUED, queued, queued + 1);
+      if (seen === queued) break;
+      queued = seen;
+    }
+    return new Promise((resolve, reject) => {
+      const waiter = new Waiter(this, fn, signal, resolve, reject);
+      waiter.prevWaiting = this._tail;
+      if (this._tail === null) this._head = waiter;
+      else this._tail.nextWaiting = waiter;
+      this._tail = waiter;
+      if (this.timeout > 0) deadlineList(this.timeout).add(waiter);
+      if (signal !== undefined) {
+        waiter.onAbort = () => this._leaveQueue(waiter, signal.reason, true);
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      // A permit may have come back between the failed CAS and now (another thread): take it.
+      if (this._head === waiter && this._takeFreePermit()) {
+        this._unlink(waiter);
+        resolve(this._run(fn, signal));
+      }
+    });
+  }
+
+  _takeFreePermit() {
+    const cells = this._cells;
+    let available = cells[AVAILABLE];
+    while (available > 0) {
+      const seen = Atomics.compareExchange(cells, AVAILABLE, available, available - 1);
+      if (seen === available) return true;
+      available = seen;
+    }
+    return false;
+  }
+
+  /** Takes `waiter` out of the queue (it got a permit, or is leaving). */
+  _unlink(waiter) {
+    if (!waiter.queued) return;
+    waiter.queued = false;
+    const { prevWaiting, nextWaiting } = waiter;
+    if (prevWaiting === null) this._head = nextWaiting;
+    else prevWaiting.nextWaiting = nextWaiting;
+    if (nextWaiting === null) this._tail = prevWaiting;
+    else nextWaiting.prevWaiting = prevWaiting;
+    waiter.prevWaiting = waiter.nextWaiting = null;
+    Atomics.sub(this._cells, QUEUED, 1);
+    if (waiter.list !== null) waiter.list.remove(waiter);
+    if (waiter.onAbort !== null) waiter.signal.removeEventListener('abort', waiter.onAbort);
+  }
+
+  /** A queued call leaves without running: timed out, or aborted (`reason` is then the abort reason). */
+  _leaveQueue(waiter, reason, aborted = false) {
+    if (!waiter.queued) return;
+    this._unlink(waiter);
+    if (aborted) {
+      waiter.reject(reason);
+      return;
+    }
+    bump(this._cells, TIMED_OUT);
+    waiter.reject(this._refuse(QUEUE_TIMEOUT));
+  }
+
+  _rejectNew(reason) {
+    return Promise.reject(this._refuse(reason));
+  }
+
+  /** Counts a refusal, tells `onReject` and `rejected` listeners, and builds the error. */
+  _refuse(reason) {
+    bump(this._cells, REJECTED);
+    const { active, queued } = this.state;
+    if (this._onReject !== undefined) {
+      try {
+        this._onReject(reason);
+      } catch (error) {
+        process.emitWarning(`Bulkhead(${JSON.stringify(this.name)}): onReject threw: ${error}`, { code: 'BULWARK_LISTENER_ERROR' });
+      }
+    }
+    this.emitSafely('rejected', { name: this.name, reason, active, queued });
+    return new BulkheadRejectedError(this.name, reason, active, queued);
+  }
+
+  /**
+   * `{ active, queued, available, completed, rejected, timedOut }`: `rejected` counts every refusal
+   * (queue full and queue timeout); `timedOut` is the subset that timed out in the queue.
+   */
+  getMetrics() {
+    const cells = this._cells;
+    return {
+      name: this.name,
+      ...this.state,
+      maxConcurrent: this.maxConcurrent,
+      maxQueueSize: this.maxQueueSize,
+      completed: readCounter(cells, COMPLETED),
+      rejected: readCounter(cells, REJECTED),
+      timedOut: readCounter(cells, TIMED_OUT),
+    };
+  }
+}
+
+/** Bulkheads created by name with `createBulkhead`. */
+const bulkheads = new Map();
+
+/**
+ * Creates a bulkhead: `maxConcurrent` at once, `maxQueueSize` waiting (default 0).
+ * @param {string} name
+ * @param {number} maxConcurrent
+ * @param {number} [maxQueueSize]
+ * @returns {Bulkhead}
+ */
+function createBulkhead(name, maxConcurrent, maxQueueSize = 0) {
+  const bulkhead = new Bulkhead({ name, maxConcurrent, maxQueueSize }, v.site('createBulkhead', name));
+  bulkheads.set(name, bulkhead);
+  return bulkhead;
+}
+
+module.exports = { Bulkhead, createBulkhead, bulkheads };
