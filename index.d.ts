@@ -252,3 +252,169 @@ export declare const circuitBreakerRegistry: CircuitBreakerRegistry;
  * existing one when its settings are the same; different settings throw a `RangeError`).
  */
 export declare function createCircuitBreaker(name: string, options?: CircuitBreakerOptions): CircuitBreaker;
+
+// ---------------------------------------------------------------- retry
+
+/** Retry settings. */
+export interface RetryConfig<T = unknown> {
+  /** Total attempts, the first included (default 3). */
+  maxAttempts?: number;
+  /** First delay in ms (default 100). */
+  initialDelay?: number;
+  /** Largest delay in ms (default 30000). */
+  maxDelay?: number;
+  /** Exponential growth factor, in [1, 1000] (default 2). */
+  backoffMultiplier?: number;
+  /** How delays grow (default `'exponential'`). */
+  strategy?: 'fixed' | 'linear' | 'exponential';
+  /** `true`/`'full'`, `'equal'`, `'decorrelated'`, `false` (default), or a factor in [0, 1] (delay ± factor). */
+  jitter?: boolean | 'full' | 'equal' | 'decorrelated' | number;
+  /** Which errors to retry: codes, HTTP statuses, names or message substrings; or a predicate. Default: every error except `CIRCUIT_OPEN`. */
+  retryableErrors?: string[] | ((error: any) => boolean);
+  /** Retry when a result is not acceptable (returns true to retry); the last result is returned when attempts run out. */
+  retryOnResult?: (value: T) => boolean;
+  /** Called before each wait: `attempt` is the attempt that just failed (1-based), `delay` the wait in ms. */
+  onRetry?: (attempt: number, error: any, delay: number) => void;
+  /** Aborting ends a wait at once and rejects with the abort reason. */
+  signal?: AbortSignal;
+  /** Wait what a `Retry-After` on the error (or `error.retryAfter`, ms) asks, capped by `maxDelay`. */
+  honorRetryAfter?: boolean;
+  /** Reject with `RetryExhaustedError` instead of the last error when every attempt failed. */
+  exhaustedError?: boolean;
+  /** Seed of the jitter's random stream (deterministic tests). */
+  seed?: number;
+}
+
+/** A reusable retry policy. */
+export declare class RetryPolicy {
+  constructor(config?: RetryConfig);
+  /** Total attempts allowed. */
+  readonly maxAttempts: number;
+  /** Counters since creation. */
+  readonly stats: { calls: number; attempts: number; retries: number; successes: number; failures: number };
+  /** Runs `fn` until it succeeds or the attempts are used up; rethrows the last error. */
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/** Runs `fn` with retries; by default rethrows the last error. */
+export declare function executeWithRetry<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, config?: RetryConfig<T>): Promise<T>;
+
+/** Ready-made retry configs (plain objects: spread and override them). */
+export declare const RetryPolicies: {
+  fixed(attempts?: number, delay?: number): RetryConfig;
+  linear(attempts?: number, delay?: number): RetryConfig;
+  exponential(attempts?: number, initialDelay?: number, maxDelay?: number): RetryConfig;
+  apiRateLimit(): RetryConfig;
+  network(): RetryConfig;
+};
+
+// ---------------------------------------------------------------- timeout
+
+/** Timeout settings with a fallback. */
+export interface TimeoutOptions<T = unknown> {
+  /** Time limit in ms (1..2^31-1). */
+  timeout: number;
+  /** Resolve with this instead of rejecting when the time limit passes. */
+  fallback?: (error: TimeoutError) => T;
+  /** Called with the time limit when it passes. */
+  onTimeout?: (duration: number) => void;
+}
+
+/**
+ * Runs `fn`; rejects with `TimeoutError` if it has not settled in time (or resolves to `fallback()`).
+ * `fn` receives an `AbortSignal` that aborts at the deadline when it declares a parameter.
+ */
+export declare function withTimeout<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, timeout: number | TimeoutOptions<T>): Promise<T>;
+
+/** A reusable timeout policy. */
+export declare class Timeout {
+  constructor(timeout: number | TimeoutOptions);
+  /** The time limit in ms. */
+  readonly timeout: number;
+  execute<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/** Named timeout settings. */
+export declare class TimeoutManager {
+  /** Registers (or replaces) the settings called `name`. */
+  register(name: string, config: number | TimeoutOptions): Timeout;
+  /** The settings called `name`, or `undefined`. */
+  get(name: string): { timeout: number } | undefined;
+  /** Runs `fn` under the timeout registered as `name`. */
+  execute<T>(name: string, fn: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T>;
+  /** Forgets the settings called `name`. */
+  unregister(name: string): boolean;
+}
+
+/** The timeout manager of this thread. */
+export declare const timeoutManager: TimeoutManager;
+
+// ---------------------------------------------------------------- bulkhead
+
+/** Bulkhead settings. */
+export interface BulkheadOptions {
+  name?: string;
+  /** Executions at once (≥ 1). */
+  maxConcurrent: number;
+  /** Calls allowed to wait (default 0). */
+  maxQueueSize?: number;
+  /** Longest wait in the queue, ms (default: no limit). */
+  timeout?: number;
+  /** Called with `'BULKHEAD_QUEUE_FULL'` or `'BULKHEAD_QUEUE_TIMEOUT'` on each refusal. */
+  onReject?: (reason: 'BULKHEAD_QUEUE_FULL' | 'BULKHEAD_QUEUE_TIMEOUT') => void;
+}
+
+/** `state` of a bulkhead. */
+export interface BulkheadState {
+  active: number;
+  available: number;
+  queued: number;
+}
+
+/** `getMetrics()` of a bulkhead. */
+export interface BulkheadMetrics extends BulkheadState {
+  name: string;
+  maxConcurrent: number;
+  maxQueueSize: number;
+  completed: number;
+  /** Every refusal: queue full and queue timeout. */
+  rejected: number;
+  /** Refusals because the call waited past the queue timeout. */
+  timedOut: number;
+}
+
+/** Limits concurrent executions, with a bounded FIFO queue. */
+export declare class Bulkhead extends EventEmitter {
+  constructor(options: BulkheadOptions);
+  readonly name: string;
+  readonly maxConcurrent: number;
+  readonly maxQueueSize: number;
+  /** Longest wait in the queue, ms (0 = no limit). */
+  readonly timeout: number;
+  /** `{ active, available, queued }` now. */
+  readonly state: BulkheadState;
+  /** Runs `fn` when a permit is free, else rejects with `BulkheadRejectedError`. */
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal): Promise<T>;
+  getMetrics(): BulkheadMetrics;
+
+  on(event: 'executionStarted' | 'executionCompleted', listener: (state: BulkheadState) => void): this;
+  on(event: 'rejected', listener: (event: { name: string; reason: string; active: number; queued: number }) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** Creates a bulkhead: `maxConcurrent` at once, `maxQueueSize` waiting. */
+export declare function createBulkhead(name: string, maxConcurrent: number, maxQueueSize?: number): Bulkhead;
+
+// ---------------------------------------------------------------- fallback
+
+/** What a fallback answers with: a function of the error, a `{ handle }` object, or a static value. */
+export type FallbackAnswer<F> = ((error: any) => F | PromiseLike<F>) | { handle(error: any): F | PromiseLike<F> } | F;
+
+/** A reusable fallback policy. */
+export declare class Fallback<F = unknown> {
+  constructor(fallback: FallbackAnswer<F>, options?: { when?: (error: unknown) => boolean });
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal): Promise<T | F>;
+}
+
+/** Runs `fn`, answering with `fallback` when it fails. */
+export declare function withFallback<T, F>(fn: () => T | PromiseLike<T>, fallback: FallbackAnswer<F>): Promise<T | F>;

@@ -6,6 +6,10 @@
 const errors = require('./lib/errors');
 const { CircuitBreaker, CircuitState } = require('./lib/breaker');
 const { CircuitBreakerRegistry, circuitBreakerRegistry, createCircuitBreaker } = require('./lib/registry');
+const { RetryPolicy, RetryPolicies, executeWithRetry } = require('./lib/retry');
+const { withTimeout, Timeout, TimeoutManager, timeoutManager } = require('./lib/timeout');
+const { Bulkhead, createBulkhead } = require('./lib/bulkhead');
+const { Fallback, withFallback } = require('./lib/fallback');
 const { ManualClock } = require('./lib/clock');
 
 module.exports = {
@@ -15,5 +19,16 @@ module.exports = {
   CircuitBreakerRegistry,
   circuitBreakerRegistry,
   createCircuitBreaker,
+  RetryPolicy,
+  RetryPolicies,
+  executeWithRetry,
+  withTimeout,
+  Timeout,
+  TimeoutManager,
+  timeoutManager,
+  Bulkhead,
+  createBulkhead,
+  Fallback,
+  withFallback,
   ManualClock,
 };

@@ -13,6 +13,17 @@ export const {
   CircuitBreakerRegistry,
   circuitBreakerRegistry,
   createCircuitBreaker,
+  RetryPolicy,
+  RetryPolicies,
+  executeWithRetry,
+  withTimeout,
+  Timeout,
+  TimeoutManager,
+  timeoutManager,
+  Bulkhead,
+  createBulkhead,
+  Fallback,
+  withFallback,
   ManualClock,
 } = bulwark;
 export default bulwark;

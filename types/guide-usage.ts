@@ -113,3 +113,94 @@ export async function troubleshooting(): Promise<void> {
     if (e instanceof ResilienceError) void e.code;
   }
 }
+
+// ---------------------------------------------------------------- retry, timeout, bulkhead (guide)
+import { RetryPolicies, executeWithRetry, withTimeout, TimeoutError, timeoutManager, createBulkhead, Bulkhead, withFallback } from 'bulwark';
+
+declare function apiCall(): Promise<{ ok: boolean }>;
+declare function networkCall(): Promise<string>;
+declare function operation(): Promise<number>;
+declare function slowOperation(): Promise<string>;
+declare function fetchWeatherData(): Promise<object>;
+
+export async function retryPolicies(): Promise<void> {
+  await executeWithRetry(() => apiCall(), RetryPolicies.fixed(3, 1000));
+  await executeWithRetry(() => apiCall(), RetryPolicies.exponential(5, 100, 30000));
+  await executeWithRetry(() => apiCall(), RetryPolicies.apiRateLimit());
+  await executeWithRetry(() => networkCall(), RetryPolicies.network());
+
+  const retryConfig = {
+    maxAttempts: 5,
+    initialDelay: 1000,
+    maxDelay: 30000,
+    backoffMultiplier: 2,
+    jitter: true,
+    retryableErrors: ['TIMEOUT', 'NETWORK_ERROR', '503'],
+    onRetry: (attempt: number, error: Error, delay: number) => {
+      console.log(`Retry attempt ${attempt} after ${delay}ms due to: ${error.message}`);
+    },
+  };
+  const n: number = await executeWithRetry(() => operation(), retryConfig);
+  void n;
+
+  const conditional = {
+    maxAttempts: 3,
+    initialDelay: 1000,
+    retryableErrors: (error: any) => error.code === 'RATE_LIMIT' || error.message.includes('temporarily unavailable'),
+  };
+  await executeWithRetry(() => operation(), conditional);
+}
+
+export async function timeouts(): Promise<void> {
+  try {
+    const result: string = await withTimeout(() => slowOperation(), 5000);
+    void result;
+  } catch (error) {
+    if (error instanceof TimeoutError) {
+      console.log(`Operation timed out after ${error.duration}ms`);
+    }
+  }
+  const result = await withTimeout(() => slowOperation(), {
+    timeout: 5000,
+    fallback: () => 'Default value',
+    onTimeout: (duration) => {
+      console.log(`Timed out after ${duration}ms, using fallback`);
+    },
+  });
+  void result;
+  timeoutManager.register('api.weather', { timeout: 10000 });
+  timeoutManager.register('api.ai', { timeout: 120000 });
+  await timeoutManager.execute('api.weather', async () => {
+    return await fetchWeatherData();
+  });
+}
+
+export async function bulkheads(): Promise<void> {
+  const bulkhead = createBulkhead('api-calls', 10, 50);
+  try {
+    const result = await bulkhead.execute(async () => {
+      return await apiCall();
+    });
+    void result;
+  } catch (error: any) {
+    if (error.code === 'BULKHEAD_QUEUE_FULL') {
+      // Too many requests, reject
+    }
+  }
+  const advanced = new Bulkhead({
+    name: 'database-queries',
+    maxConcurrent: 20,
+    maxQueueSize: 100,
+    timeout: 30000,
+    onReject: (reason) => {
+      console.log(`Bulkhead rejected: ${reason}`);
+    },
+  });
+  advanced.on('executionStarted', ({ active, queued }) => {
+    console.log(`Active: ${active}, Queued: ${queued}`);
+  });
+  const metrics = advanced.getMetrics();
+  console.log(`Completed: ${metrics.completed}, Rejected: ${metrics.rejected}`);
+  const answer = await withFallback(() => apiCall(), { error: 'Service temporarily unavailable', retry_after: 60 });
+  void answer;
+}
