@@ -42,3 +42,32 @@ test('a call that never settles still gets its TimeoutError (the deadline timer 
   assert.equal(child.status, 0, child.stderr);
   assert.match(child.stdout, /CAUGHT TIMEOUT/);
 });
+
+test('a process that used retry, timeouts, bulkheads and fallbacks exits promptly', () => {
+  const code = `
+    const b = require(${JSON.stringify(path.join(__dirname, '..'))});
+    (async () => {
+      let n = 0;
+      await b.executeWithRetry(async () => { if (++n < 3) throw new Error('x'); return n; }, { maxAttempts: 3, initialDelay: 5 });
+      await b.withTimeout(async () => 1, 60000);
+      await b.withTimeout(() => new Promise(() => {}), 20).catch(() => {});
+      await b.withTimeout(() => new Promise(() => {}), { timeout: 20, fallback: () => 'fb' });
+      const bh = b.createBulkhead('exit-bh', 1, 5);
+      const q = new b.Bulkhead({ name: 'exit-q', maxConcurrent: 1, maxQueueSize: 5, timeout: 60000 });
+      await Promise.all([1, 2, 3].map((i) => bh.execute(async () => i)));
+      const hold = q.execute(() => new Promise((r) => setTimeout(r, 10)));
+      await Promise.all([hold, q.execute(async () => 2)]);
+      await b.withFallback(() => Promise.reject(new Error('y')), 'fallback');
+      const ac = new AbortController();
+      const waiting = b.executeWithRetry(() => Promise.reject(new Error('z')), { maxAttempts: 3, initialDelay: 60000, signal: ac.signal }).catch(() => {});
+      ac.abort();
+      await waiting;
+      console.log('DONE');
+    })();
+  `;
+  const started = Date.now();
+  const child = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20000 });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /DONE/);
+  assert.ok(Date.now() - started < 5000, 'a 60 s queue timeout or retry wait kept the process alive');
+});
