@@ -208,3 +208,12 @@ test('bad retry configs are refused with the option named', async () => {
   }
   await assert.rejects(executeWithRetry('nope'), TypeError);
 });
+
+test('a signal aborted before the first failure is handled stops the retry without waiting', async () => {
+  const controller = new AbortController();
+  const pending = executeWithRetry(() => Promise.reject(new Error('first')), { maxAttempts: 3, initialDelay: 60000, signal: controller.signal });
+  controller.abort(new Error('gone'));
+  const started = Date.now();
+  await assert.rejects(pending, /gone/);
+  assert.ok(Date.now() - started < 1000);
+});

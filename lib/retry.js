@@ -91,6 +91,10 @@ function sleep(ms, signal) {
       setTimeout(resolve, ms);
       return;
     }
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal.reason);
