@@ -22,7 +22,9 @@ export declare class CircuitOpenError extends ResilienceError {
   readonly breakerName: string;
   /** Milliseconds until the breaker admits probes (0 in HALF_OPEN, `Infinity` while forced open). */
   readonly retryAfter: number;
-  constructor(breakerName: string, retryAfter: number);
+  /** The breaker's state when it refused: `'OPEN'`, or `'HALF_OPEN'` when every probe slot was taken. */
+  readonly state: 'OPEN' | 'HALF_OPEN';
+  constructor(breakerName: string, retryAfter: number, state?: 'OPEN' | 'HALF_OPEN');
 }
 
 /** A bulkhead refused the call: its queue was full, or the call waited too long in it. */
@@ -153,6 +155,8 @@ export interface RejectedEvent {
   name: string;
   /** Milliseconds until probes are admitted. */
   retryAfter: number;
+  /** The state that refused the call. */
+  state: 'OPEN' | 'HALF_OPEN';
 }
 
 /** `getMetrics()` of a breaker. */

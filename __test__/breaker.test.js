@@ -156,7 +156,9 @@ test('half-open with 50 simultaneous calls admits exactly one probe (halfOpenMax
   release();
   const results = await Promise.all(calls);
   assert.equal(results.filter((r) => r.value === 'probe').length, 1);
-  assert.equal(results.filter((r) => r.error && r.error.code === 'CIRCUIT_OPEN').length, 49);
+  const refused = results.filter((r) => r.error && r.error.code === 'CIRCUIT_OPEN');
+  assert.equal(refused.length, 49);
+  assert.ok(refused.every((r) => r.error.state === 'HALF_OPEN' && /half-open/.test(r.error.message)));
   assert.equal(breaker.state, 'CLOSED');
 });
 

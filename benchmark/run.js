@@ -13,7 +13,10 @@ const report = require('./report');
 /** The groups, in run order. Add a group by adding its case file here. */
 const CASES = [
   ...require('./cases/breaker'),
-  // later: retry, timeout, bulkhead, rate limiter, cache
+  ...require('./cases/retry'),
+  ...require('./cases/timeout'),
+  ...require('./cases/bulkhead'),
+  // later: rate limiter, cache, full stack
 ];
 
 const RESULTS_FILE = path.join(__dirname, 'results', 'latest.json');

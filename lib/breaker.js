@@ -193,8 +193,9 @@ class CircuitBreaker extends SafeEmitter {
   _reject() {
     const ms = this._native.retryAfterMs();
     const retryAfter = ms < 0 ? Infinity : ms;
-    this.emitSafely('rejected', { name: this.name, retryAfter });
-    return Promise.reject(new CircuitOpenError(this.name, retryAfter));
+    const state = STATE_NAMES[this._gate[0] & 3];
+    this.emitSafely('rejected', { name: this.name, retryAfter, state });
+    return Promise.reject(new CircuitOpenError(this.name, retryAfter, state));
   }
 
   /** Emits `stateChange` for every transition between the last gate seen and `g`. */

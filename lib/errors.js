@@ -24,9 +24,17 @@ class CircuitOpenError extends ResilienceError {
   /**
    * @param {string} breakerName the breaker's name
    * @param {number} retryAfter ms until probes are admitted (`Infinity` while forced open)
+   * @param {'OPEN'|'HALF_OPEN'} [state] the breaker's state when it refused
    */
-  constructor(breakerName, retryAfter) {
-    super(`Circuit breaker "${breakerName}" is open`, 'CIRCUIT_OPEN');
+  constructor(breakerName, retryAfter, state = 'OPEN') {
+    super(
+      state === 'HALF_OPEN'
+        ? `Circuit breaker "${breakerName}" is half-open and its probe calls are all in flight`
+        : `Circuit breaker "${breakerName}" is open`,
+      'CIRCUIT_OPEN',
+    );
+    /** The breaker's state when it refused: `'OPEN'`, or `'HALF_OPEN'` when every probe slot was taken. */
+    this.state = state;
     /** The breaker's name (API.md: `name` is the policy's name; the class is known by `code`). */
     this.name = breakerName;
     /** The breaker's name (alias of `name`). */
