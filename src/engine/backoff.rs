@@ -207,7 +207,7 @@ mod tests {
         let mut prev = 0.0;
         for _ in 0..100 {
             let next = d.delay(2, prev);
-            assert!(next >= 100.0 && next <= (prev * 3.0).max(100.0).min(30_000.0) + 0.5);
+            assert!(next >= 100.0 && next <= (prev * 3.0).clamp(100.0, 30_000.0) + 0.5);
             prev = next;
         }
     }

@@ -94,13 +94,30 @@ struct Counters {
     probe_contention: AtomicU64,
 }
 
-/// Half-open accounting packed in one word: `[epoch:32][in_flight:16][successes:16]`. A word whose
-/// epoch is not the current half-open epoch reads as zeros, so no reset is ever needed.
-fn probes_unpack(word: u64, epoch: u32) -> (u32, u32) {
-    if (word >> 32) as u32 != epoch {
-        (0, 0)
+/// Half-open accounting packed in one word: `[epoch:32][in_flight:16][successes:16]`.
+///
+/// The word belongs to the half-open period whose epoch it carries. A word from an *older* period
+/// (or the initial one) reads as zeros for a newer period, so nothing needs resetting; a word from a
+/// *newer* period is never touched by a thread still acting on an older one (its gate is stale),
+/// so a late thread cannot erase the counts of the current period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProbeWord {
+    /// The word is this period's (or free to claim for it): in flight, successes.
+    Current(u32, u32),
+    /// The word belongs to a later half-open period: the caller is stale.
+    Newer,
+}
+
+const NO_PERIOD: u32 = u32::MAX;
+
+fn probes_unpack(word: u64, epoch: u32) -> ProbeWord {
+    let owner = (word >> 32) as u32;
+    if owner == epoch {
+        ProbeWord::Current(((word >> 16) & 0xFFFF) as u32, (word & 0xFFFF) as u32)
+    } else if owner != NO_PERIOD && gate::is_later_epoch(owner, epoch) {
+        ProbeWord::Newer
     } else {
-        (((word >> 16) & 0xFFFF) as u32, (word & 0xFFFF) as u32)
+        ProbeWord::Current(0, 0)
     }
 }
 
@@ -221,7 +238,9 @@ impl Breaker {
         let epoch = gate::epoch_of(g);
         let mut word = self.probes.load(Ordering::Acquire);
         loop {
-            let (in_flight, successes) = probes_unpack(word, epoch);
+            let ProbeWord::Current(in_flight, successes) = probes_unpack(word, epoch) else {
+                return false;
+            };
             if in_flight >= self.config.half_open_max_calls {
                 return false;
             }
@@ -321,7 +340,13 @@ impl Breaker {
         let epoch = gate::epoch_of(g);
         let mut word = self.probes.load(Ordering::Acquire);
         let successes = loop {
-            let (in_flight, successes) = probes_unpack(word, epoch);
+            if (word >> 32) as u32 != epoch {
+                // The breaker left this half-open period since the probe was admitted: stale.
+                return self.gate();
+            }
+            let ProbeWord::Current(in_flight, successes) = probes_unpack(word, epoch) else {
+                return self.gate();
+            };
             let successes = successes + u32::from(!bad);
             let next = probes_pack(epoch, in_flight.saturating_sub(1), successes);
             match self

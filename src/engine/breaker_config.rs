@@ -142,6 +142,22 @@ impl BreakerConfig {
             MAX_HALF_OPEN_COUNT.into(),
             "an integer in [1, 65535]",
         )?;
+        if self.slow_call_rate_threshold.is_some() && self.slow_call_duration_nanos.is_none() {
+            return Err(EngineError::invalid(
+                "slowCallDurationThreshold",
+                "set when slowCallRateThreshold is (it says which calls are slow)",
+                "nothing",
+            ));
+        }
+        if let WindowKind::Count { size } = self.window {
+            if self.uses_rates() && self.volume_threshold > size {
+                return Err(EngineError::invalid(
+                    "volumeThreshold",
+                    "at most window.size when a rate threshold is set (or rates are never judged)",
+                    self.volume_threshold,
+                ));
+            }
+        }
         match self.window {
             WindowKind::Count { size } => check_range(
                 "window.size",

@@ -66,6 +66,12 @@ pub fn epoch_of(gate: u32) -> u32 {
     (gate >> 2) & EPOCH_MASK
 }
 
+/// Whether epoch `a` comes after epoch `b` (wrapping: within half the epoch space ahead).
+pub fn is_later_epoch(a: u32, b: u32) -> bool {
+    let ahead = a.wrapping_sub(b) & EPOCH_MASK;
+    ahead != 0 && ahead < (EPOCH_MASK >> 1)
+}
+
 /// The gate that follows `gate` when the breaker moves to `to`.
 pub fn next(gate: u32, to: CircuitState) -> u32 {
     pack(epoch_of(gate).wrapping_add(1), to)
@@ -90,6 +96,18 @@ mod tests {
                 assert_eq!(state_of(gate), state);
             }
         }
+    }
+
+    #[test]
+    fn later_epochs_are_recognised_across_the_wrap() {
+        assert!(is_later_epoch(5, 3));
+        assert!(!is_later_epoch(3, 5));
+        assert!(!is_later_epoch(7, 7));
+        assert!(
+            is_later_epoch(1, EPOCH_MASK),
+            "0 and 1 follow the largest epoch"
+        );
+        assert!(!is_later_epoch(EPOCH_MASK, 1));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`TimeWindow`]: the calls of the last `span`, in `buckets` buckets. Each bucket is one
 //!   `AtomicU64` packing a 22-bit bucket tag and three 14-bit counts, updated by CAS. A bucket
 //!   that reaches 16383 calls halves its three counts (rates are kept, weight is approximated).
+//!   Buckets the window moves past are retired, so an old bucket can never read as current.
 //!
 //! Both are lock-free. Under concurrent use a record racing with [`Window::clear`] may leave the
 //! counts off by one until the next clear; a single thread sees exact counts.
@@ -213,10 +214,18 @@ const TAG_SHIFT: u32 = 3 * COUNT_BITS;
 const TAG_MASK: u64 = (1 << (64 - TAG_SHIFT)) - 1;
 
 /// Calls of the last `span` nanoseconds in `buckets` buckets, lock-free.
+///
+/// Bucket tags are only 22 bits, so the window keeps an invariant that makes a tag match exact:
+/// every bucket holds either nothing or an index within the last `buckets` indices before the
+/// newest one recorded. A record that moves the window forward retires (by CAS, so a concurrent
+/// fresh record is never erased) the buckets of the indices it skipped; a read more than a whole
+/// window after the newest record sees an empty window.
 #[derive(Debug)]
 pub struct TimeWindow {
     bucket_nanos: u64,
     buckets: Box<[AtomicU64]>,
+    /// The newest index recorded, plus one (0: nothing recorded yet).
+    newest: AtomicU64,
 }
 
 fn unpack(word: u64) -> (u64, Totals) {
@@ -238,12 +247,13 @@ fn pack(tag: u64, t: Totals) -> u64 {
 }
 
 impl TimeWindow {
-    /// An empty window of `span_nanos` split in `buckets` (≥ 1) buckets.
+    /// An empty window of `span_nanos` split in `buckets` (≥ 1) buckets of `ceil(span / buckets)`.
     pub fn new(span_nanos: u64, buckets: u32) -> Self {
         let count = u64::from(buckets.max(1));
         Self {
-            bucket_nanos: (span_nanos / count).max(1),
+            bucket_nanos: span_nanos.div_ceil(count).max(1),
             buckets: (0..count).map(|_| AtomicU64::new(0)).collect(),
+            newest: AtomicU64::new(0),
         }
     }
 
@@ -251,10 +261,49 @@ impl TimeWindow {
         now / self.bucket_nanos
     }
 
+    fn len(&self) -> u64 {
+        self.buckets.len() as u64
+    }
+
+    fn bucket(&self, index: u64) -> &AtomicU64 {
+        &self.buckets[(index % self.len()) as usize]
+    }
+
+    /// Moves the window forward to `index`, retiring the buckets of every index in
+    /// `[newest + 1, index]` (all of them after an idle whole window).
+    ///
+    /// The words are read *before* `newest` is raised, when no fresh record for those indices can
+    /// exist yet (a recorder raises `newest` past its index first); each is then emptied only if it
+    /// is still the word read. So a concurrent fresh record is never erased, and old contents whose
+    /// tag happens to alias a new index (22 bits wrap) are always retired.
+    fn advance(&self, index: u64) {
+        let before = self.newest.load(Ordering::Acquire);
+        if before > index {
+            return;
+        }
+        let first = before.max((index + 1).saturating_sub(self.len()));
+        let seen: Vec<u64> = (first..=index)
+            .map(|i| self.bucket(i).load(Ordering::Acquire))
+            .collect();
+        let previous = self.newest.fetch_max(index + 1, Ordering::AcqRel);
+        if previous > index {
+            return;
+        }
+        // Indices below `previous` were claimed by another recorder in between: leave them to it.
+        for (i, word) in (first..=index).zip(seen) {
+            if i >= previous && word != 0 {
+                let _ =
+                    self.bucket(i)
+                        .compare_exchange(word, 0, Ordering::AcqRel, Ordering::Relaxed);
+            }
+        }
+    }
+
     fn record(&self, sample: Sample, now: u64) -> Option<Totals> {
         let index = self.index(now);
+        self.advance(index);
         let tag = index & TAG_MASK;
-        let bucket = &self.buckets[(index % self.buckets.len() as u64) as usize];
+        let bucket = self.bucket(index);
         let mut word = bucket.load(Ordering::Relaxed);
         loop {
             let (old_tag, old) = unpack(word);
@@ -288,11 +337,14 @@ impl TimeWindow {
 
     fn totals(&self, now: u64) -> Totals {
         let current = self.index(now);
-        let len = self.buckets.len() as u64;
+        let newest = self.newest.load(Ordering::Acquire);
+        if newest == 0 || current.saturating_sub(newest - 1) >= self.len() {
+            return Totals::default();
+        }
         let mut sum = Totals::default();
-        for back in 0..len.min(current + 1) {
+        for back in 0..self.len().min(current + 1) {
             let index = current - back;
-            let (tag, t) = unpack(self.buckets[(index % len) as usize].load(Ordering::Relaxed));
+            let (tag, t) = unpack(self.bucket(index).load(Ordering::Relaxed));
             if tag == index & TAG_MASK {
                 sum.calls += t.calls;
                 sum.failures += t.failures;
