@@ -21,6 +21,9 @@ const v = require('./validate');
 const CircuitState = Object.freeze({ CLOSED: 'CLOSED', OPEN: 'OPEN', HALF_OPEN: 'HALF_OPEN' });
 /** State names by gate state code (3 = forced open, reported as OPEN). */
 const STATE_NAMES = Object.freeze(['CLOSED', 'OPEN', 'HALF_OPEN', 'OPEN']);
+/** Events checked on every call, as bits of `_listening`. */
+const HOT_EVENTS = Object.freeze(['call']);
+const CALL_EVENT = 1;
 const SUCCESS = 0;
 const FAILURE = 1;
 const TIMEOUT = 2;
@@ -45,7 +48,7 @@ class CircuitBreaker extends SafeEmitter {
    * @param {string} [where] call site used in error messages
    */
   constructor(name, options, where = v.site('new CircuitBreaker', name)) {
-    super();
+    super(HOT_EVENTS);
     v.name(where, 'name', name);
     const cfg = breakerOptions(where, options);
     const native = new NativeBreaker(cfg.native, cfg.clock ?? null);
@@ -109,7 +112,7 @@ class CircuitBreaker extends SafeEmitter {
       ticket = this._admitSlow();
       if (ticket < 0) return this._reject();
     }
-    if (this._timeout > 0 || this._measure || this.listenerCount('call') > 0) {
+    if (this._timeout > 0 || this._measure || (this._listening & CALL_EVENT) !== 0) {
       return this._runObserved(fn, ticket, signal);
     }
     let result;

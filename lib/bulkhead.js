@@ -5,7 +5,8 @@
  * with `BULKHEAD_QUEUE_TIMEOUT`.
  *
  * Permits and counters live in native memory (`engine::bulkhead`); this shim takes and returns
- * permits with `Atomics` on an `Int32Array` view of it, so a call costs no native call. A permit is
+ * permits on an `Int32Array` view of it, so a call costs no native call. This thread is the
+ * cells' only writer, so plain typed-array updates are exact; native code only reads them. A permit is
  * released on every exit path: resolve, reject, sync throw, non-promise return; a queued call that
  * times out or is aborted leaves the queue without ever holding one. A finished call hands its
  * permit straight to the oldest waiter.
@@ -25,10 +26,17 @@ const TIMED_OUT = 6;
 const QUEUE_FULL = 'BULKHEAD_QUEUE_FULL';
 const QUEUE_TIMEOUT = 'BULKHEAD_QUEUE_TIMEOUT';
 const KNOWN = Object.freeze(['name', 'maxConcurrent', 'maxQueueSize', 'timeout', 'onReject']);
+/** Events checked on every call, as bits of `_listening`. */
+const HOT_EVENTS = Object.freeze(['executionStarted', 'executionCompleted']);
+const STARTED = 1;
+const COMPLETED_EVENT = 2;
 
-/** Adds one to the split (low, high) counter at `i`. */
+/**
+ * Adds one to the split (low, high) counter at `i`. The cells of a bulkhead used by one thread
+ * have one writer, so a plain typed-array increment is exact (and avoids a locked instruction).
+ */
 function bump(cells, i) {
-  if (Atomics.add(cells, i, 1) === -1) Atomics.add(cells, i + 1, 1);
+  if (++cells[i] === 0) cells[i + 1]++;
 }
 
 function readCounter(cells, i) {
@@ -67,7 +75,7 @@ class Bulkhead extends SafeEmitter {
    * @param {string} [where] call site for error messages
    */
   constructor(options, where) {
-    super();
+    super(HOT_EVENTS);
     const site = where ?? v.site('new Bulkhead', options && typeof options === 'object' ? options.name : undefined);
     const o = v.options(site, options, KNOWN);
     /** The bulkhead's name. */
@@ -119,18 +127,16 @@ class Bulkhead extends SafeEmitter {
       if (signal.aborted) return Promise.reject(signal.reason);
     }
     const cells = this._cells;
-    let available = cells[AVAILABLE];
-    while (available > 0) {
-      const seen = Atomics.compareExchange(cells, AVAILABLE, available, available - 1);
-      if (seen === available) return this._run(fn, signal);
-      available = seen;
+    if (cells[AVAILABLE] > 0) {
+      cells[AVAILABLE]--;
+      return this._run(fn, signal);
     }
     return this._enqueue(fn, signal);
   }
 
   /** Runs `fn` holding a permit; the permit goes back when it settles. */
   _run(fn, signal) {
-    if (this.listenerCount('executionStarted') > 0) this.emitSafely('executionStarted', this.state);
+    if ((this._listening & STARTED) !== 0) this.emitSafely('executionStarted', this.state);
     let result;
     try {
       result = signal === undefined ? fn() : fn(signal);
@@ -153,23 +159,47 @@ class Bulkhead extends SafeEmitter {
     const waiter = this._head;
     if (waiter !== null) {
       this._unlink(waiter);
-      const { fn, signal, resolve } = waiter;
-      queueMicrotask(() => resolve(this._run(fn, signal)));
+      this._runWaiter(waiter);
     } else {
-      Atomics.add(cells, AVAILABLE, 1);
+      cells[AVAILABLE]++;
     }
-    if (this.listenerCount('executionCompleted') > 0) this.emitSafely('executionCompleted', this.state);
+    if ((this._listening & COMPLETED_EVENT) !== 0) this.emitSafely('executionCompleted', this.state);
+  }
+
+  /**
+   * Runs a waiter that was handed a permit, settling its promise directly (resolving it with
+   * another promise would cost extra ticks). A synchronous outcome releases on the next microtask,
+   * so a queue of synchronous functions cannot recurse deeply.
+   */
+  _runWaiter(waiter) {
+    const { fn, signal, resolve, reject } = waiter;
+    if ((this._listening & STARTED) !== 0) this.emitSafely('executionStarted', this.state);
+    let result;
+    try {
+      result = signal === undefined ? fn() : fn(signal);
+    } catch (error) {
+      queueMicrotask(() => {
+        this._release();
+        reject(error);
+      });
+      return;
+    }
+    Promise.resolve(result).then(
+      (value) => {
+        this._release();
+        resolve(value);
+      },
+      (error) => {
+        this._release();
+        reject(error);
+      },
+    );
   }
 
   _enqueue(fn, signal) {
     const cells = this._cells;
-    let queued = cells[QUEUED];
-    for (;;) {
-      if (queued >= this.maxQueueSize) return this._rejectNew(QUEUE_FULL);
-      const seen = Atomics.compareExchange(cells, QUEUED, queued, queued + 1);
-      if (seen === queued) break;
-      queued = seen;
-    }
+    if (cells[QUEUED] >= this.maxQueueSize) return this._rejectNew(QUEUE_FULL);
+    cells[QUEUED]++;
     return new Promise((resolve, reject) => {
       const waiter = new Waiter(this, fn, signal, resolve, reject);
       waiter.prevWaiting = this._tail;
@@ -181,23 +211,7 @@ class Bulkhead extends SafeEmitter {
         waiter.onAbort = () => this._leaveQueue(waiter, signal.reason, true);
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      // A permit may have come back between the failed CAS and now (another thread): take it.
-      if (this._head === waiter && this._takeFreePermit()) {
-        this._unlink(waiter);
-        resolve(this._run(fn, signal));
-      }
     });
-  }
-
-  _takeFreePermit() {
-    const cells = this._cells;
-    let available = cells[AVAILABLE];
-    while (available > 0) {
-      const seen = Atomics.compareExchange(cells, AVAILABLE, available, available - 1);
-      if (seen === available) return true;
-      available = seen;
-    }
-    return false;
   }
 
   /** Takes `waiter` out of the queue (it got a permit, or is leaving). */
@@ -210,7 +224,7 @@ class Bulkhead extends SafeEmitter {
     if (nextWaiting === null) this._tail = prevWaiting;
     else nextWaiting.prevWaiting = prevWaiting;
     waiter.prevWaiting = waiter.nextWaiting = null;
-    Atomics.sub(this._cells, QUEUED, 1);
+    this._cells[QUEUED]--;
     if (waiter.list !== null) waiter.list.remove(waiter);
     if (waiter.onAbort !== null) waiter.signal.removeEventListener('abort', waiter.onAbort);
   }

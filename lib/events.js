@@ -25,8 +25,72 @@ function emitSafely(emitter, event, payload) {
   }
 }
 
-/** An EventEmitter whose own emissions go through {@link emitSafely}. */
+/**
+ * An EventEmitter whose own emissions go through {@link emitSafely}, and which keeps a bitmask of
+ * which of its "hot" events (those checked on every call) have listeners: the hot path tests
+ * `this._listening & bit` (one small-integer field) instead of looking the event up in
+ * EventEmitter's dictionary-mode listener table. The mask is refreshed by every method that adds or
+ * removes listeners (`once` wrappers remove themselves through `removeListener`).
+ */
 class SafeEmitter extends EventEmitter {
+  /** @param {readonly string[]} [hotEvents] events whose listeners are checked per call; bit i = hotEvents[i] */
+  constructor(hotEvents = []) {
+    super();
+    this._hotEvents = hotEvents;
+    /** Bit i set when `hotEvents[i]` has listeners. */
+    this._listening = 0;
+  }
+
+  _refreshListening() {
+    let mask = 0;
+    for (let i = 0; i < this._hotEvents.length; i++) if (this.listenerCount(this._hotEvents[i]) > 0) mask |= 1 << i;
+    this._listening = mask;
+  }
+
+  on(event, listener) {
+    super.on(event, listener);
+    this._refreshListening();
+    return this;
+  }
+
+  addListener(event, listener) {
+    return this.on(event, listener);
+  }
+
+  prependListener(event, listener) {
+    super.prependListener(event, listener);
+    this._refreshListening();
+    return this;
+  }
+
+  once(event, listener) {
+    super.once(event, listener);
+    this._refreshListening();
+    return this;
+  }
+
+  prependOnceListener(event, listener) {
+    super.prependOnceListener(event, listener);
+    this._refreshListening();
+    return this;
+  }
+
+  removeListener(event, listener) {
+    super.removeListener(event, listener);
+    this._refreshListening();
+    return this;
+  }
+
+  off(event, listener) {
+    return this.removeListener(event, listener);
+  }
+
+  removeAllListeners(...event) {
+    super.removeAllListeners(...event);
+    this._refreshListening();
+    return this;
+  }
+
   /**
    * Emits `event` with `payload` if anyone listens; listener errors become warnings.
    * @param {string} event
