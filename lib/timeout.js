@@ -64,9 +64,12 @@ function withTimeout(fn, timeout) {
 
 /** A reusable timeout policy (`wrap`-able): `new Timeout(ms).execute(fn, signal?)`. */
 class Timeout {
-  /** @param {number | { timeout: number, fallback?: Function, onTimeout?: Function }} timeout */
-  constructor(timeout) {
-    this._spec = timeoutSpec('new Timeout()', timeout);
+  /**
+   * @param {number | { timeout: number, fallback?: Function, onTimeout?: Function }} timeout
+   * @param {string} [where] call site for error messages
+   */
+  constructor(timeout, where = 'new Timeout()') {
+    this._spec = timeoutSpec(where, timeout);
     /** The time limit in ms. */
     this.timeout = this._spec.timeout;
   }
