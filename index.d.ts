@@ -422,3 +422,112 @@ export declare class Fallback<F = unknown> {
 
 /** Runs `fn`, answering with `fallback` when it fails. */
 export declare function withFallback<T, F>(fn: () => T | PromiseLike<T>, fallback: FallbackAnswer<F>): Promise<T | F>;
+
+// ---------------------------------------------------------------- composition
+
+/** Bulkhead part of a policy object. */
+export interface BulkheadPolicy {
+  /** Executions at once (default 10). */
+  maxConcurrent?: number;
+  /** Calls allowed to wait (default 0). */
+  maxQueueSize?: number;
+  /** Longest wait in the queue, ms. */
+  timeout?: number;
+  onReject?: (reason: 'BULKHEAD_QUEUE_FULL' | 'BULKHEAD_QUEUE_TIMEOUT') => void;
+}
+
+/**
+ * A policy object. Parts run outermost first:
+ * fallback → retry → circuit breaker → rate limit → bulkhead → timeout (per attempt) → fn.
+ * Unknown keys are refused (a typo must not disable protection).
+ */
+export interface ResiliencePolicy<F = unknown> {
+  circuitBreaker?: CircuitBreakerOptions;
+  retry?: RetryConfig | RetryPolicy;
+  /** Per-attempt time limit in ms, or `{ timeout, fallback, onTimeout }`. */
+  timeout?: number | TimeoutOptions | Timeout;
+  bulkhead?: BulkheadPolicy;
+  /** What to answer when everything else failed: a function of the error, a `{ handle }` object, or a value. */
+  fallback?: FallbackAnswer<F>;
+}
+
+/** The guide's ready-made policy objects (fresh plain objects: spread and override them). */
+export declare const ResiliencePolicies: {
+  /** Breaker 5 failures / 60 s reset, exponential retry ×3, timeout 30 s, bulkhead 50 / 100. */
+  api(): ResiliencePolicy;
+  /** Breaker 3 / 120 s, rate-limit-aware retry ×3, timeout 120 s, bulkhead 10 / 50. */
+  ai(): ResiliencePolicy;
+  /** Breaker 10 / 30 s, exponential retry ×3, timeout 30 s, bulkhead 100 / 200. */
+  database(): ResiliencePolicy;
+  /** Breaker 5 / 60 s, network retry, timeout 15 s, bulkhead 20 / 50. */
+  external(): ResiliencePolicy;
+  /** No breaker, exponential retry ×5, timeout 60 s, bulkhead 5 / 10. */
+  critical(): ResiliencePolicy;
+};
+
+/** `resilienceManager.getHealthStatus()`. */
+export interface ResilienceHealthStatus {
+  summary: { healthy: boolean; issues: string[] };
+  circuitBreakers: { total: number; byState: { CLOSED: number; OPEN: number; HALF_OPEN: number } };
+  bulkheads: Array<{ name: string; state: BulkheadState }>;
+}
+
+/** Named, composed protection. */
+export declare class ResilienceManager {
+  constructor(registry?: CircuitBreakerRegistry);
+  /**
+   * Runs `fn` under `policy`; the breaker and bulkhead are built once per `name` (a later call with
+   * other breaker/bulkhead settings throws a `RangeError`); fallback, retry and timeout come from each call's policy.
+   */
+  execute<T, F = T>(name: string, fn: (signal?: AbortSignal) => T | PromiseLike<T>, policy?: ResiliencePolicy<F>, signal?: AbortSignal): Promise<T | F>;
+  /** The breaker and bulkhead built for `name`. */
+  get(name: string): { circuitBreaker: CircuitBreaker | undefined; bulkhead: Bulkhead | undefined } | undefined;
+  /** Forgets `name` so a later call builds it anew. */
+  remove(name: string): boolean;
+  /** Health of every registered breaker and named bulkhead. */
+  getHealthStatus(): ResilienceHealthStatus;
+}
+
+/** The manager of this thread. */
+export declare const resilienceManager: ResilienceManager;
+
+/** Anything with `execute(fn, signal?)`. */
+export interface ExecutablePolicy {
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal): Promise<any>;
+}
+
+/** Policies composed by `wrap`, outermost first. */
+export interface WrappedPolicy extends ExecutablePolicy {
+  readonly policies: readonly ExecutablePolicy[];
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/** Composes policy instances, outermost first: `wrap(retry, breaker, bulkhead, timeout).execute(fn)`. */
+export declare function wrap(...policies: ExecutablePolicy[]): WrappedPolicy;
+
+// ---------------------------------------------------------------- decorators
+
+/**
+ * A method decorator usable both with TypeScript's `experimentalDecorators` and with standard
+ * (TC39) decorators.
+ */
+export interface ResilienceMethodDecorator {
+  <This, Args extends any[], R>(
+    value: (this: This, ...args: Args) => R,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
+  ): (this: This, ...args: Args) => R;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+}
+
+/** Runs the method under `resilienceManager.execute(name, ..., policy)`. */
+export declare function WithResilience(name: string, policy: ResiliencePolicy): ResilienceMethodDecorator;
+/** Runs the method through the registered circuit breaker `name`. */
+export declare function WithCircuitBreaker(name: string, options?: CircuitBreakerOptions): ResilienceMethodDecorator;
+/** Retries the method. */
+export declare function WithRetry(config?: RetryConfig): ResilienceMethodDecorator;
+/** Rejects with `TimeoutError` when the method takes longer than `timeout` ms. */
+export declare function WithTimeout(timeout: number | TimeoutOptions): ResilienceMethodDecorator;
+/** At most `maxConcurrent` calls of the method at once (bulkhead `name`). */
+export declare function WithBulkhead(name: string, maxConcurrent: number, maxQueueSize?: number): ResilienceMethodDecorator;
+/** Answers with `fallback` when the method fails. */
+export declare function WithFallback(fallback: FallbackAnswer<unknown>): ResilienceMethodDecorator;

@@ -11,6 +11,10 @@ const { withTimeout, Timeout, TimeoutManager, timeoutManager } = require('./lib/
 const { Bulkhead, createBulkhead } = require('./lib/bulkhead');
 const { Fallback, withFallback } = require('./lib/fallback');
 const { ManualClock } = require('./lib/clock');
+const { ResiliencePolicies } = require('./lib/presets');
+const { wrap } = require('./lib/compose');
+const { ResilienceManager, resilienceManager } = require('./lib/manager');
+const { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback } = require('./lib/decorators');
 
 module.exports = {
   ...errors,
@@ -31,4 +35,14 @@ module.exports = {
   Fallback,
   withFallback,
   ManualClock,
+  ResiliencePolicies,
+  wrap,
+  ResilienceManager,
+  resilienceManager,
+  WithResilience,
+  WithCircuitBreaker,
+  WithRetry,
+  WithTimeout,
+  WithBulkhead,
+  WithFallback,
 };

@@ -25,5 +25,15 @@ export const {
   Fallback,
   withFallback,
   ManualClock,
+  ResiliencePolicies,
+  wrap,
+  ResilienceManager,
+  resilienceManager,
+  WithResilience,
+  WithCircuitBreaker,
+  WithRetry,
+  WithTimeout,
+  WithBulkhead,
+  WithFallback,
 } = bulwark;
 export default bulwark;

@@ -1,0 +1,124 @@
+'use strict';
+/**
+ * Method decorators. Each works both as a TypeScript `experimentalDecorators` decorator
+ * `(target, key, descriptor)` and as a standard (TC39, TypeScript 5) decorator `(value, context)`,
+ * told apart at run time. Stacked decorators nest in source order: the top one is outermost.
+ * The decorated method keeps its `this`, its arguments, its `name` and its `length`.
+ *
+ * Policies are built when the class is defined, so bad options fail there, once.
+ * @module decorators
+ */
+const v = require('./validate');
+const { createCircuitBreaker } = require('./registry');
+const { RetryPolicy } = require('./retry');
+const { Timeout } = require('./timeout');
+const { createBulkhead } = require('./bulkhead');
+const { Fallback } = require('./fallback');
+const { resilienceManager } = require('./manager');
+const { planOf } = require('./policy');
+
+/**
+ * Makes `wrapper` look like `original` (name and length).
+ * @template {Function} F
+ * @param {F} wrapper
+ * @param {Function} original
+ * @returns {F}
+ */
+function lookLike(wrapper, original) {
+  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+  return wrapper;
+}
+
+/**
+ * A decorator that replaces a method by `protect(method)`, in either decorator mode.
+ * @param {string} decoratorName for error messages
+ * @param {(method: Function) => Function} protect
+ */
+function methodDecorator(decoratorName, protect) {
+  return function decorate(target, context, descriptor) {
+    const standard = typeof target === 'function' && context !== null && typeof context === 'object' && typeof context.kind === 'string';
+    if (standard) {
+      if (context.kind !== 'method') throw new TypeError(`@${decoratorName} decorates methods, not a ${context.kind}`);
+      return lookLike(protect(target), target);
+    }
+    if (descriptor === undefined || descriptor === null || typeof descriptor.value !== 'function') {
+      throw new TypeError(`@${decoratorName} decorates methods (with experimentalDecorators: (target, key, descriptor))`);
+    }
+    descriptor.value = lookLike(protect(descriptor.value), descriptor.value);
+    return descriptor;
+  };
+}
+
+/**
+ * A protected method: `run(call)` where `call` invokes the original with the same `this` and args.
+ * @param {(call: () => any) => Promise<any>} run
+ */
+function through(run) {
+  return (method) =>
+    function protectedMethod(...args) {
+      return run(() => method.apply(this, args));
+    };
+}
+
+/**
+ * Runs the method under `resilienceManager.execute(name, ..., policy)`.
+ * @param {string} name
+ * @param {object} policy
+ */
+function WithResilience(name, policy) {
+  const where = v.site('@WithResilience', name);
+  v.name(where, 'name', name);
+  planOf(where, policy);
+  return methodDecorator('WithResilience', through((call) => resilienceManager.execute(name, call, policy)));
+}
+
+/**
+ * Runs the method through the circuit breaker `name` (created, or shared, in the registry).
+ * @param {string} name
+ * @param {object} [options] circuit breaker options
+ */
+function WithCircuitBreaker(name, options) {
+  const breaker = createCircuitBreaker(name, options);
+  return methodDecorator('WithCircuitBreaker', through((call) => breaker.execute(call)));
+}
+
+/**
+ * Retries the method per `config`.
+ * @param {object} [config] retry config (e.g. `RetryPolicies.exponential()`)
+ */
+function WithRetry(config) {
+  const policy = new RetryPolicy(config, '@WithRetry()');
+  return methodDecorator('WithRetry', through((call) => policy.execute(call)));
+}
+
+/**
+ * Rejects with `TimeoutError` when the method takes longer than `timeout`.
+ * @param {number | { timeout: number, fallback?: Function, onTimeout?: Function }} timeout
+ */
+function WithTimeout(timeout) {
+  const policy = new Timeout(timeout, '@WithTimeout()');
+  return methodDecorator('WithTimeout', through((call) => policy.execute(call)));
+}
+
+/**
+ * Runs at most `maxConcurrent` calls of the method at once (bulkhead `name`).
+ * @param {string} name
+ * @param {number} maxConcurrent
+ * @param {number} [maxQueueSize]
+ */
+function WithBulkhead(name, maxConcurrent, maxQueueSize = 0) {
+  const bulkhead = createBulkhead(name, maxConcurrent, maxQueueSize);
+  return methodDecorator('WithBulkhead', through((call) => bulkhead.execute(call)));
+}
+
+/**
+ * Answers with `fallback` when the method fails.
+ * @param {unknown} fallback `(error) => value`, `{ handle(error) }` or a value
+ */
+function WithFallback(fallback) {
+  const policy = new Fallback(fallback);
+  return methodDecorator('WithFallback', through((call) => policy.execute(call)));
+}
+
+module.exports = { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback, methodDecorator };
