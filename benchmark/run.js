@@ -16,7 +16,8 @@ const CASES = [
   ...require('./cases/retry'),
   ...require('./cases/timeout'),
   ...require('./cases/bulkhead'),
-  // later: rate limiter, cache, full stack
+  ...require('./cases/stack'),
+  // later: rate limiter, cache
 ];
 
 const RESULTS_FILE = path.join(__dirname, 'results', 'latest.json');
