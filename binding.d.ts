@@ -34,8 +34,11 @@ export declare class NativeBackoff {
 
 /** The native half of a circuit breaker. */
 export declare class NativeBreaker {
-  /** Builds a CLOSED breaker; a broken rule throws a `RangeError` and builds nothing. */
-  constructor(options: BreakerOptions, clock?: ManualClock | undefined | null)
+  /**
+   * Builds a CLOSED breaker; a broken rule throws a `RangeError` and builds nothing. Its
+   * counters are registered for metrics under `name` (default `"breaker"`).
+   */
+  constructor(options: BreakerOptions, clock?: ManualClock | undefined | null, name?: string | undefined | null)
   /** An `Int32Array(1)` whose element is the live gate (`epoch << 2 | state`). */
   gateView(): unknown
   /** `{ admit, ok, done }`: the per-call functions bound to this breaker. */
@@ -58,8 +61,11 @@ export declare class NativeBreaker {
 
 /** The native half of a bulkhead. */
 export declare class NativeBulkhead {
-  /** `maxConcurrent` permits (1..2^31-1) and a queue of `maxQueueSize` (0..2^31-1). */
-  constructor(maxConcurrent: number, maxQueueSize: number)
+  /**
+   * `maxConcurrent` permits (1..2^31-1) and a queue of `maxQueueSize` (0..2^31-1); registered
+   * for metrics under `name` (default `"bulkhead"`).
+   */
+  constructor(maxConcurrent: number, maxQueueSize: number, name?: string | undefined | null)
   /** An `Int32Array` over the permit and counter cells (layout in `engine::bulkhead`). */
   cellsView(): unknown
   /** The counters now. */
@@ -112,6 +118,22 @@ export interface BreakerOptions {
   windowBuckets?: number
 }
 
+/**
+ * Turns on the process-wide metrics flag (breakers start measuring call durations for their
+ * histograms). It stays on for the life of the process.
+ */
+export declare function enableMetrics(): void
+
+/**
+ * Every metric family as JSON: `[{ name, help, type, values: [{ labels, value, metricName? }] }]`
+ * (the shape `prom-client` metric objects return from `get()`), except that `labels` is an array
+ * of `[name, value]` pairs, in output order (a JSON object would lose the order).
+ */
+export declare function metricsFamiliesJson(): string
+
+/** An `Int32Array(1)` over the process-wide metrics flag (0 off, 1 on), for a read per call. */
+export declare function metricsFlagView(): unknown
+
 /** The breaker's counters, as `getMetrics()` needs them. */
 export interface NativeBreakerSnapshot {
   /** `'CLOSED' | 'OPEN' | 'HALF_OPEN'`. */
@@ -161,3 +183,12 @@ export interface NativeBulkheadSnapshot {
   /** Calls that waited past the queue timeout. */
   timedOut: number
 }
+
+/**
+ * A fresh block of counters (layout in `engine::policy_counters`) registered as `kind`
+ * (`"retry"` or `"timeout"`) under `name`, and an `Int32Array` view over it for this thread.
+ */
+export declare function policyCounterCells(kind: string, name: string): unknown
+
+/** Every metric of the process as Prometheus text exposition format 0.0.4. */
+export declare function renderMetrics(): string

@@ -15,6 +15,7 @@ const { ResiliencePolicies } = require('./lib/presets');
 const { wrap } = require('./lib/compose');
 const { ResilienceManager, resilienceManager } = require('./lib/manager');
 const { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback } = require('./lib/decorators');
+const { metrics, enableMetrics, registerPrometheusCollector, METRICS_CONTENT_TYPE } = require('./lib/metrics');
 
 module.exports = {
   ...errors,
@@ -45,4 +46,8 @@ module.exports = {
   WithTimeout,
   WithBulkhead,
   WithFallback,
+  metrics,
+  enableMetrics,
+  registerPrometheusCollector,
+  METRICS_CONTENT_TYPE,
 };

@@ -35,5 +35,9 @@ export const {
   WithTimeout,
   WithBulkhead,
   WithFallback,
+  metrics,
+  enableMetrics,
+  registerPrometheusCollector,
+  METRICS_CONTENT_TYPE,
 } = bulwark;
 export default bulwark;

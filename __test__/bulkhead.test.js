@@ -153,3 +153,13 @@ test('bad bulkhead options are refused with the option named', () => {
   assert.throws(() => new Bulkhead({ name: 'b' }), TypeError);
   assert.throws(() => new Bulkhead({ name: 'b', maxConcurrent: 1, onReject: 1 }), TypeError);
 });
+
+test('createBulkhead with the same name returns the same cap; other settings are refused', async () => {
+  const a = createBulkhead('shared-cap', 1, 0);
+  const b = createBulkhead('shared-cap', 1, 0);
+  assert.equal(a, b, 'calling it again (e.g. per request) must not create a second cap');
+  const hold = a.execute(() => new Promise((r) => setTimeout(r, 5)));
+  await assert.rejects(b.execute(async () => 1), (e) => e.code === 'BULKHEAD_QUEUE_FULL');
+  await hold;
+  assert.throws(() => createBulkhead('shared-cap', 2, 0), (e) => e instanceof RangeError && /maxConcurrent/.test(e.message));
+});

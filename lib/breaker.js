@@ -6,7 +6,8 @@
  * call), and one raw native call records the outcome and returns the gate afterwards. A gate that
  * differs from the last one this object saw means transitions happened (here or in another
  * thread); `sync` then reads them from the native transition log and emits `stateChange` for each,
- * in order, before the promise of the call that saw them settles.
+ * in order, before the promise of the call that saw them settles. Durations are measured only when
+ * something needs them: a timeout, a slow-call rule, a `call` listener, or enabled metrics.
  * @module breaker
  */
 const { NativeBreaker } = require('./native');
@@ -15,6 +16,7 @@ const { CircuitOpenError } = require('./errors');
 const { breakerOptions } = require('./breaker-options');
 const { nowFn } = require('./clock');
 const { runTimed, isOwnTimeout } = require('./timed-call');
+const { METRICS_FLAG } = require('./metric-cells');
 const v = require('./validate');
 
 /** The breaker states, as strings. */
@@ -51,7 +53,7 @@ class CircuitBreaker extends SafeEmitter {
     super(HOT_EVENTS);
     v.name(where, 'name', name);
     const cfg = breakerOptions(where, options);
-    const native = new NativeBreaker(cfg.native, cfg.clock ?? null);
+    const native = new NativeBreaker(cfg.native, cfg.clock ?? null, name);
     const hot = native.hotFunctions();
     /** The breaker's name. */
     this.name = name;
@@ -112,7 +114,7 @@ class CircuitBreaker extends SafeEmitter {
       ticket = this._admitSlow();
       if (ticket < 0) return this._reject();
     }
-    if (this._timeout > 0 || this._measure || (this._listening & CALL_EVENT) !== 0) {
+    if (this._timeout > 0 || this._measure || (this._listening & CALL_EVENT) !== 0 || METRICS_FLAG[0] !== 0) {
       return this._runObserved(fn, ticket, signal);
     }
     let result;
@@ -144,7 +146,7 @@ class CircuitBreaker extends SafeEmitter {
     };
   }
 
-  /** The timed path: per-call timeout, slow-call measurement or `call` listeners. */
+  /** The timed path: per-call timeout, slow-call measurement, `call` listeners or metrics (the duration histogram). */
   _runObserved(fn, ticket, signal) {
     const start = this._now();
     const run = this._timeout > 0 ? runTimed(fn, this._timeout, signal) : invoke(fn, signal);

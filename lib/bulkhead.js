@@ -43,6 +43,24 @@ function readCounter(cells, i) {
   return (cells[i + 1] >>> 0) * 4294967296 + (cells[i] >>> 0);
 }
 
+/**
+ * Validated bulkhead settings (nothing is built).
+ * @param {unknown} options
+ * @param {string} [where]
+ */
+function bulkheadSettings(options, where) {
+  const site = where ?? v.site('new Bulkhead', options && typeof options === 'object' ? options.name : undefined);
+  const o = v.options(site, options, KNOWN);
+  if (o.maxConcurrent === undefined) v.fail(TypeError, site, 'maxConcurrent', 'an integer in [1, 2147483647]', undefined);
+  return {
+    name: o.name === undefined ? 'bulkhead' : v.name(site, 'name', o.name),
+    maxConcurrent: v.count(site, 'maxConcurrent', o.maxConcurrent, 1),
+    maxQueueSize: o.maxQueueSize === undefined ? 0 : v.count(site, 'maxQueueSize', o.maxQueueSize, 0),
+    timeout: o.timeout === undefined ? 0 : v.time(site, 'timeout', o.timeout),
+    onReject: o.onReject === undefined ? undefined : v.func(site, 'onReject', o.onReject),
+  };
+}
+
 /** A call waiting for a permit; also its queue-timeout deadline entry. */
 class Waiter {
   constructor(bulkhead, fn, signal, resolve, reject) {
@@ -76,19 +94,17 @@ class Bulkhead extends SafeEmitter {
    */
   constructor(options, where) {
     super(HOT_EVENTS);
-    const site = where ?? v.site('new Bulkhead', options && typeof options === 'object' ? options.name : undefined);
-    const o = v.options(site, options, KNOWN);
+    const s = bulkheadSettings(options, where);
     /** The bulkhead's name. */
-    this.name = o.name === undefined ? 'bulkhead' : v.name(site, 'name', o.name);
-    if (o.maxConcurrent === undefined) v.fail(TypeError, site, 'maxConcurrent', 'an integer in [1, 2147483647]', undefined);
+    this.name = s.name;
     /** Executions allowed at once. */
-    this.maxConcurrent = v.count(site, 'maxConcurrent', o.maxConcurrent, 1);
+    this.maxConcurrent = s.maxConcurrent;
     /** Calls allowed to wait. */
-    this.maxQueueSize = o.maxQueueSize === undefined ? 0 : v.count(site, 'maxQueueSize', o.maxQueueSize, 0);
+    this.maxQueueSize = s.maxQueueSize;
     /** Longest wait in the queue, ms (0 = no limit). */
-    this.timeout = o.timeout === undefined ? 0 : v.time(site, 'timeout', o.timeout);
-    this._onReject = o.onReject === undefined ? undefined : v.func(site, 'onReject', o.onReject);
-    this._native = new NativeBulkhead(this.maxConcurrent, this.maxQueueSize);
+    this.timeout = s.timeout;
+    this._onReject = s.onReject;
+    this._native = new NativeBulkhead(this.maxConcurrent, this.maxQueueSize, this.name);
     this._cells = this._native.cellsView();
     this._head = null;
     this._tail = null;
@@ -281,17 +297,47 @@ class Bulkhead extends SafeEmitter {
 /** Bulkheads created by name with `createBulkhead`. */
 const bulkheads = new Map();
 
+/** The settings that identify a bulkhead for "same name, same settings" checks. */
+function identity(s) {
+  return { maxConcurrent: s.maxConcurrent, maxQueueSize: s.maxQueueSize, timeout: s.timeout, onReject: s.onReject ? String(s.onReject) : null };
+}
+
 /**
- * Creates a bulkhead: `maxConcurrent` at once, `maxQueueSize` waiting (default 0).
+ * The named bulkhead of this thread built from `options` (`{ name, maxConcurrent, ... }`): created
+ * on first use; asked again with the same settings, the same bulkhead; with different settings, a
+ * `RangeError` naming them (one name, one concurrency cap).
+ * @param {object} options
+ * @param {string} where call site for messages
+ * @returns {Bulkhead}
+ */
+function namedBulkhead(options, where) {
+  const wanted = bulkheadSettings(options, where);
+  const existing = bulkheads.get(wanted.name);
+  if (existing === undefined) {
+    const bulkhead = new Bulkhead(options, where);
+    bulkheads.set(bulkhead.name, bulkhead);
+    return bulkhead;
+  }
+  const a = identity({ ...existing, onReject: existing._onReject });
+  const b = identity(wanted);
+  const differ = Object.keys(a).filter((k) => a[k] !== b[k]);
+  if (differ.length > 0) {
+    throw new RangeError(`${where}: a bulkhead named ${JSON.stringify(wanted.name)} already exists with different settings (${differ.join(', ')})`);
+  }
+  return existing;
+}
+
+/**
+ * Creates the bulkhead `name` — `maxConcurrent` at once, `maxQueueSize` waiting (default 0) — or
+ * returns the existing one with the same settings (different settings: `RangeError`). Calling it
+ * again, for example in a request handler, does not make a second cap.
  * @param {string} name
  * @param {number} maxConcurrent
  * @param {number} [maxQueueSize]
  * @returns {Bulkhead}
  */
 function createBulkhead(name, maxConcurrent, maxQueueSize = 0) {
-  const bulkhead = new Bulkhead({ name, maxConcurrent, maxQueueSize }, v.site('createBulkhead', name));
-  bulkheads.set(name, bulkhead);
-  return bulkhead;
+  return namedBulkhead({ name, maxConcurrent, maxQueueSize }, v.site('createBulkhead', name));
 }
 
-module.exports = { Bulkhead, createBulkhead, bulkheads };
+module.exports = { Bulkhead, createBulkhead, namedBulkhead, bulkheads };

@@ -5,8 +5,10 @@
  * outermost first: **fallback → retry → circuit breaker → rate limit → bulkhead → timeout (per
  * attempt) → fn**.
  *
- * Per name, the breaker and bulkhead are built on first use and shared by every later call with
- * that name; a later call whose breaker or bulkhead settings differ is refused with a `RangeError`
+ * Per name, the breaker and bulkhead are built on first use (in `circuitBreakerRegistry` and the
+ * named-bulkhead registry, so `createCircuitBreaker(name)` / `createBulkhead(name)` with the same
+ * settings share them) and used by every later call with that name; a later call whose breaker or
+ * bulkhead settings differ is refused with a `RangeError`
  * naming them (state under one name has one configuration). The stateless parts — fallback, retry,
  * timeout — are taken from each call's own policy object, so a fallback closing over request data
  * is always the current one.
@@ -15,7 +17,7 @@
 const v = require('./validate');
 const { planOf } = require('./policy');
 const { runLayers } = require('./compose');
-const { Bulkhead, bulkheads } = require('./bulkhead');
+const { namedBulkhead, bulkheads } = require('./bulkhead');
 const { circuitBreakerRegistry } = require('./registry');
 const { CircuitState } = require('./breaker');
 
@@ -63,7 +65,7 @@ class ResilienceManager {
         name,
         breaker: plan.circuitBreaker === undefined ? undefined : this._registry.create(name, plan.circuitBreaker, where),
         breakerKey: plan.breakerKey,
-        bulkhead: plan.bulkhead === undefined ? undefined : new Bulkhead({ name, ...plan.bulkhead }, where),
+        bulkhead: plan.bulkhead === undefined ? undefined : namedBulkhead({ name, ...plan.bulkhead }, where),
         bulkheadKey: plan.bulkheadKey,
         layers: new WeakMap(),
       };
@@ -98,6 +100,7 @@ class ResilienceManager {
     const entry = this._entries.get(name);
     if (entry === undefined) return false;
     if (entry.breaker !== undefined && this._registry.get(name) === entry.breaker) this._registry.remove(name);
+    if (entry.bulkhead !== undefined && bulkheads.get(name) === entry.bulkhead) bulkheads.delete(name);
     return this._entries.delete(name);
   }
 
@@ -127,7 +130,6 @@ class ResilienceManager {
         issues.push(`Bulkhead "${bulkhead.name}" is full (${state.active} active, ${state.queued} queued): new calls are rejected`);
       }
     };
-    for (const entry of this._entries.values()) add(entry.bulkhead);
     for (const bulkhead of bulkheads.values()) add(bulkhead);
     return {
       summary: { healthy: issues.length === 0, issues },

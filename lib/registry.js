@@ -6,6 +6,7 @@
  */
 const { SafeEmitter } = require('./events');
 const { CircuitBreaker, CircuitState } = require('./breaker');
+const { metrics } = require('./metrics');
 const v = require('./validate');
 
 /**
@@ -111,6 +112,15 @@ class CircuitBreakerRegistry extends SafeEmitter {
       breakers.push({ name, state });
     }
     return { healthy, unhealthy: breakers.length - healthy, breakers };
+  }
+
+  /**
+   * Every metric of the process as Prometheus text (the same text as the package's `metrics()`:
+   * breakers of every registry and thread, bulkheads, retries, timeouts). Enables metrics.
+   * @returns {string}
+   */
+  metrics() {
+    return metrics();
   }
 
   /** Resets every breaker to CLOSED. */

@@ -4,17 +4,19 @@
  *
  * The success path costs no native call and no timer: `fn` runs, its result is returned. Only
  * after a failure is the next delay computed (natively, `engine::backoff`) and waited for with a
- * JS timer that is cleared the moment the wait ends (or the `signal` aborts).
+ * JS timer that is cleared the moment the wait ends (or the `signal` aborts). Each retry (an
+ * attempt after the first) adds one to the policy name's native `retry_attempts_total` cell.
  * @module retry
  */
 const { NativeBackoff } = require('./native');
 const { RetryExhaustedError } = require('./errors');
 const { matchesAny, isNetworkError, isRateLimitError, retryAfterMs } = require('./retry-errors');
+const { RETRIES, counterCells, bump } = require('./metric-cells');
 const v = require('./validate');
 
 const KNOWN = Object.freeze([
   'maxAttempts', 'initialDelay', 'maxDelay', 'backoffMultiplier', 'jitter', 'strategy', 'retryableErrors',
-  'retryOnResult', 'onRetry', 'signal', 'honorRetryAfter', 'exhaustedError', 'seed',
+  'retryOnResult', 'onRetry', 'signal', 'honorRetryAfter', 'exhaustedError', 'seed', 'name',
 ]);
 const JITTERS = { full: 'full', equal: 'equal', decorrelated: 'decorrelated' };
 
@@ -64,6 +66,7 @@ function compile(where, config) {
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) v.fail(TypeError, where, 'signal', 'an AbortSignal', o.signal);
   if (o.seed !== undefined) v.count(where, 'seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
   return {
+    name: opt('name', v.name),
     maxAttempts,
     backoff: {
       growth: strategy === 'fixed' ? 'constant' : strategy,
@@ -118,11 +121,17 @@ class RefusedResult {
 class RetryPolicy {
   /**
    * @param {object} [config] `maxAttempts`, `initialDelay`, `maxDelay`, `backoffMultiplier`, `jitter`,
-   *   `strategy`, `retryableErrors`, `retryOnResult`, `onRetry`, `signal`, `honorRetryAfter`, `exhaustedError`, `seed`
-   * @param {string} [where]
+   *   `strategy`, `retryableErrors`, `retryOnResult`, `onRetry`, `signal`, `honorRetryAfter`, `exhaustedError`, `seed`,
+   *   `name` (for metrics, default `'retry'`)
+   * @param {string} [where] call site for error messages (internal)
+   * @param {string} [defaultName] name when the config has none (internal)
    */
-  constructor(config, where = 'new RetryPolicy()') {
+  constructor(config, where = 'new RetryPolicy()', defaultName = 'retry') {
     this._c = compile(where, config);
+    /** The name its retries are counted under in `retry_attempts_total`. */
+    this.name = this._c.name ?? defaultName;
+    /** @type {Int32Array | null} this thread's counter cells for `name`, fetched at the first retry */
+    this._cells = null;
     /** Total attempts allowed, the first included. */
     this.maxAttempts = this._c.maxAttempts;
     /** Counters since creation. */
@@ -194,6 +203,8 @@ class RetryPolicy {
         }
       }
       await sleep(delay, signal);
+      if (this._cells === null) this._cells = counterCells('retry', this.name);
+      bump(this._cells, RETRIES);
       attempt++;
       this.stats.attempts++;
       this.stats.retries++;
@@ -223,6 +234,7 @@ const compiled = new WeakMap();
 
 /**
  * Runs `fn` with retries per `config` (a config object is validated on first use and reused).
+ * Its retries are counted under `config.name`, default `'executeWithRetry'`.
  * @template T
  * @param {(signal?: AbortSignal) => T | PromiseLike<T>} fn
  * @param {object} [config]
@@ -232,7 +244,7 @@ function executeWithRetry(fn, config = {}) {
   let policy = config !== null && typeof config === 'object' ? compiled.get(config) : undefined;
   if (policy === undefined) {
     try {
-      policy = new RetryPolicy(config, 'executeWithRetry()');
+      policy = new RetryPolicy(config, 'executeWithRetry()', 'executeWithRetry');
     } catch (error) {
       return Promise.reject(error);
     }

@@ -10,14 +10,17 @@
  */
 const { TimeoutError } = require('./errors');
 const { deadlineList } = require('./deadline');
+const { TIMEOUT_SUCCESS, TIMEOUT_EXPIRED, TIMEOUT_FAILURE, bump } = require('./metric-cells');
 
 /** Marks TimeoutErrors raised by our own deadlines (a user's TimeoutError is just an error). */
 const OWN_TIMEOUT = Symbol('bulwark.ownTimeout');
 
 class TimedCall {
-  constructor(resolve, reject) {
+  constructor(resolve, reject, cells) {
     this.resolve = resolve;
     this.reject = reject;
+    /** @type {Int32Array | null} counter cells of the timeout policy (`metric-cells`), or null */
+    this.cells = cells;
     this.deadline = 0;
     this.prev = null;
     this.next = null;
@@ -37,6 +40,7 @@ class TimedCall {
     if (this.settled) return;
     this.settled = true;
     this.list.remove(this);
+    if (this.cells !== null) bump(this.cells, TIMEOUT_SUCCESS);
     this.resolve(value);
   }
 
@@ -44,6 +48,7 @@ class TimedCall {
     if (this.settled) return;
     this.settled = true;
     this.list.remove(this);
+    if (this.cells !== null) bump(this.cells, TIMEOUT_FAILURE);
     this.reject(error);
   }
 
@@ -53,6 +58,7 @@ class TimedCall {
     this.settled = true;
     const error = new TimeoutError(this.listMs);
     error[OWN_TIMEOUT] = true;
+    if (this.cells !== null) bump(this.cells, TIMEOUT_EXPIRED);
     if (this.controller !== null) this.controller.abort(error);
     this.reject(error);
   }
@@ -64,11 +70,13 @@ class TimedCall {
  * @param {(signal?: AbortSignal) => T | PromiseLike<T>} fn
  * @param {number} ms a validated time limit (> 0)
  * @param {AbortSignal} [outerSignal] also passed on (combined with the deadline's) when given
+ * @param {Int32Array | null} [cells] a timeout policy's counter cells: the outcome (success,
+ *   timeout, failure) is counted there
  * @returns {Promise<T>}
  */
-function runTimed(fn, ms, outerSignal) {
+function runTimed(fn, ms, outerSignal, cells = null) {
   return new Promise((resolve, reject) => {
-    const call = new TimedCall(resolve, reject);
+    const call = new TimedCall(resolve, reject, cells);
     call.listMs = ms;
     deadlineList(ms).add(call);
     let result;

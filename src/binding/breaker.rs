@@ -7,6 +7,8 @@
 use super::clock::{ms_to_nanos, BindingClock, ManualClock};
 use super::error::map_error;
 use super::raw;
+use crate::engine::metric_totals::BreakerTotals;
+use crate::engine::metrics::{self, Source};
 use crate::engine::{Admission, Breaker, BreakerConfig, Clock, EngineError, Outcome, WindowKind};
 use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
 use napi::{sys, Env, Result};
@@ -17,6 +19,12 @@ use std::sync::Arc;
 pub struct SharedBreaker {
     engine: Breaker,
     clock: BindingClock,
+}
+
+impl Source<BreakerTotals> for SharedBreaker {
+    fn read(&self) -> BreakerTotals {
+        BreakerTotals::of(&self.engine, &self.clock)
+    }
 }
 
 /// Breaker settings as the shim passes them (already validated there; checked again here).
@@ -140,18 +148,28 @@ pub struct NativeBreaker {
 
 #[napi]
 impl NativeBreaker {
-    /// Builds a CLOSED breaker; a broken rule throws a `RangeError` and builds nothing.
+    /// Builds a CLOSED breaker; a broken rule throws a `RangeError` and builds nothing. Its
+    /// counters are registered for metrics under `name` (default `"breaker"`).
     #[napi(constructor)]
-    pub fn new(env: Env, options: BreakerOptions, clock: Option<&ManualClock>) -> Result<Self> {
+    pub fn new(
+        env: Env,
+        options: BreakerOptions,
+        clock: Option<&ManualClock>,
+        name: Option<String>,
+    ) -> Result<Self> {
         let config = options
             .to_config()
             .map_err(|e| map_error(&env, "NativeBreaker", e))?;
-        Ok(Self {
-            shared: Arc::new(SharedBreaker {
-                engine: Breaker::new(config),
-                clock: BindingClock::from_option(clock),
-            }),
-        })
+        let shared = Arc::new(SharedBreaker {
+            engine: Breaker::new(config),
+            clock: BindingClock::from_option(clock),
+        });
+        let source: Arc<dyn Source<BreakerTotals>> = shared.clone();
+        metrics::registry()
+            .write()
+            .breakers
+            .register(name.as_deref().unwrap_or("breaker"), source);
+        Ok(Self { shared })
     }
 
     /// An `Int32Array(1)` whose element is the live gate (`epoch << 2 | state`).

@@ -6,6 +6,8 @@
 
 use super::error::map_error;
 use super::raw;
+use crate::engine::metric_totals::BulkheadTotals;
+use crate::engine::metrics::{self, Source};
 use crate::engine::{bulkhead::CELLS, BulkheadCells, EngineError};
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, Result};
@@ -37,9 +39,15 @@ pub struct NativeBulkhead {
 
 #[napi]
 impl NativeBulkhead {
-    /// `maxConcurrent` permits (1..2^31-1) and a queue of `maxQueueSize` (0..2^31-1).
+    /// `maxConcurrent` permits (1..2^31-1) and a queue of `maxQueueSize` (0..2^31-1); registered
+    /// for metrics under `name` (default `"bulkhead"`).
     #[napi(constructor)]
-    pub fn new(env: Env, max_concurrent: f64, max_queue_size: f64) -> Result<Self> {
+    pub fn new(
+        env: Env,
+        max_concurrent: f64,
+        max_queue_size: f64,
+        name: Option<String>,
+    ) -> Result<Self> {
         let count = |option, value: f64, min: f64| {
             if value.fract() == 0.0 && (min..=i32::MAX as f64).contains(&value) {
                 Ok(value as u32)
@@ -53,9 +61,13 @@ impl NativeBulkhead {
         };
         let max_concurrent = count("maxConcurrent", max_concurrent, 1.0)?;
         let max_queue = count("maxQueueSize", max_queue_size, 0.0)?;
-        Ok(Self {
-            cells: Arc::new(BulkheadCells::new(max_concurrent, max_queue)),
-        })
+        let cells = Arc::new(BulkheadCells::new(max_concurrent, max_queue));
+        let source: Arc<dyn Source<BulkheadTotals>> = cells.clone();
+        metrics::registry()
+            .write()
+            .bulkheads
+            .register(name.as_deref().unwrap_or("bulkhead"), source);
+        Ok(Self { cells })
     }
 
     /// An `Int32Array` over the permit and counter cells (layout in `engine::bulkhead`).

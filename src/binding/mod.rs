@@ -10,4 +10,5 @@ mod breaker;
 mod bulkhead;
 mod clock;
 mod error;
+mod metrics;
 mod raw;

@@ -18,6 +18,8 @@
 use super::breaker_config::BreakerConfig;
 use super::clock::Clock;
 use super::gate::{self, CircuitState};
+use super::histogram::{Histogram, HistogramSnapshot};
+use super::metrics;
 use super::transition_log::{Transition, TransitionLog};
 use super::window::{Sample, Totals, Window};
 use parking_lot::Mutex;
@@ -137,6 +139,7 @@ pub struct Breaker {
     window: Window,
     counters: CachePadded<Counters>,
     transitions: [AtomicU64; 16],
+    durations: Histogram,
     log: TransitionLog,
     transition_lock: Mutex<()>,
 }
@@ -154,6 +157,7 @@ impl Breaker {
             probes: AtomicU64::new(u64::MAX),
             counters: CachePadded::default(),
             transitions: std::array::from_fn(|_| AtomicU64::new(0)),
+            durations: Histogram::default(),
             log: TransitionLog::default(),
             transition_lock: Mutex::new(()),
         }
@@ -261,9 +265,10 @@ impl Breaker {
         }
     }
 
-    /// Records how an admitted call ended. `duration_nanos` is needed only for slow-call rules.
-    /// Returns the gate afterwards; it differs from `ticket` when a transition happened (by this
-    /// record or another). A ticket from before a transition is counted in the totals only.
+    /// Records how an admitted call ended. `duration_nanos` is needed only for slow-call rules
+    /// and, while [`metrics::enabled`], fills the duration histogram. Returns the gate afterwards;
+    /// it differs from `ticket` when a transition happened (by this record or another). A ticket
+    /// from before a transition is counted in the totals only.
     pub fn record(
         &self,
         ticket: u32,
@@ -277,6 +282,11 @@ impl Breaker {
             (Some(limit), Some(d)) if d > limit
         );
         self.count(outcome, slow);
+        if let Some(d) = duration_nanos {
+            if metrics::enabled() {
+                self.durations.observe(d);
+            }
+        }
         let g = self.gate();
         if g != ticket {
             return g;
@@ -419,6 +429,11 @@ impl Breaker {
     /// The transitions after `seen_gate` up to now, oldest first (see [`TransitionLog::since`]).
     pub fn transitions_since(&self, seen_gate: u32) -> Vec<Transition> {
         self.log.since(seen_gate, self.gate())
+    }
+
+    /// The call durations observed while metrics were enabled.
+    pub fn durations(&self) -> HistogramSnapshot {
+        self.durations.snapshot()
     }
 
     /// The counters now.

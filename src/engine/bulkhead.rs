@@ -15,6 +15,7 @@
 //! add; a counter is bumped with an add on its low word and a carry into the high word when the
 //! low word wraps.
 
+use super::split_counter;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Index of the permits-available cell.
@@ -134,19 +135,11 @@ impl BulkheadCells {
 
     /// Adds one to the split counter at `index` (low word; carry into `index + 1`).
     pub fn count(&self, index: usize) {
-        if self.cells[index].fetch_add(1, Ordering::Relaxed) == -1 {
-            self.cells[index + 1].fetch_add(1, Ordering::Relaxed);
-        }
+        split_counter::bump(&self.cells, index);
     }
 
     fn read_counter(&self, index: usize) -> u64 {
-        loop {
-            let high = self.cells[index + 1].load(Ordering::Acquire);
-            let low = self.cells[index].load(Ordering::Acquire);
-            if self.cells[index + 1].load(Ordering::Acquire) == high {
-                return (u64::from(high as u32) << 32) | u64::from(low as u32);
-            }
-        }
+        split_counter::read(&self.cells, index)
     }
 
     /// The counters now.
