@@ -41,21 +41,33 @@ class ResilienceManager {
    */
   execute(name, fn, policy = {}, signal) {
     try {
-      const where = v.site('resilienceManager.execute', name);
-      v.name(where, 'name', name);
-      v.func(where, 'fn', fn);
-      if (signal !== undefined && !(signal instanceof AbortSignal)) v.fail(TypeError, where, 'signal', 'an AbortSignal', signal);
-      const plan = planOf(where, policy);
-      const entry = this._entry(where, name, plan);
-      let layers = entry.layers.get(plan);
-      if (layers === undefined) {
-        layers = [plan.fallback, plan.retry, entry.breaker, entry.bulkhead, plan.timeout].filter((l) => l !== undefined);
-        entry.layers.set(plan, layers);
+      // The happy path checks types inline; the call-site text is built only for an error or on
+      // a first use (building it per call would cost more than a whole breaker call).
+      const entry = typeof name === 'string' ? this._entries.get(name) : undefined;
+      if (entry !== undefined && typeof fn === 'function' && signal === undefined && entry.lastPolicy === policy) {
+        return runLayers(entry.lastLayers, fn, signal);
       }
-      return runLayers(layers, fn, signal);
+      return this._executeChecked(name, fn, policy, signal);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  _executeChecked(name, fn, policy, signal) {
+    const where = v.site('resilienceManager.execute', name);
+    v.name(where, 'name', name);
+    v.func(where, 'fn', fn);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) v.fail(TypeError, where, 'signal', 'an AbortSignal', signal);
+    const plan = planOf(where, policy);
+    const entry = this._entry(where, name, plan);
+    let layers = entry.layers.get(plan);
+    if (layers === undefined) {
+      layers = [plan.fallback, plan.retry, entry.breaker, entry.bulkhead, plan.timeout].filter((l) => l !== undefined);
+      entry.layers.set(plan, layers);
+    }
+    entry.lastPolicy = policy;
+    entry.lastLayers = layers;
+    return runLayers(layers, fn, signal);
   }
 
   _entry(where, name, plan) {
@@ -68,6 +80,8 @@ class ResilienceManager {
         bulkhead: plan.bulkhead === undefined ? undefined : namedBulkhead({ name, ...plan.bulkhead }, where),
         bulkheadKey: plan.bulkheadKey,
         layers: new WeakMap(),
+        lastPolicy: undefined,
+        lastLayers: undefined,
       };
       this._entries.set(name, entry);
       return entry;
