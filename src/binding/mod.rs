@@ -10,5 +10,7 @@ mod breaker;
 mod bulkhead;
 mod clock;
 mod error;
+mod keyed_limiter;
 mod metrics;
+mod rate_limiter;
 mod raw;

@@ -13,6 +13,7 @@ pub mod exposition;
 pub mod gate;
 pub mod gcra;
 pub mod histogram;
+pub mod keyed;
 pub mod metric_totals;
 pub mod metrics;
 pub mod policy_counters;

@@ -1,0 +1,1 @@
+//! `NativeKeyedLimiter`: GCRA cells per key.

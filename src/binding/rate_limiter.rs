@@ -1,0 +1,1 @@
+//! `NativeRateLimiter`: one GCRA cell and its raw per-call functions.

@@ -1,0 +1,1 @@
+//! GCRA cells per key, sharded, with a bound on the number of keys.
