@@ -72,6 +72,35 @@ export declare class NativeBulkhead {
   snapshot(): NativeBulkheadSnapshot
 }
 
+/** The native half of a keyed rate limiter. */
+export declare class NativeKeyedLimiter {
+  /**
+   * `limit` per `intervalMs` per key, `burst` at once, at most `maxKeys` keys; `whenFull` is
+   * `"evict-lru"` or `"reject"`.
+   */
+  constructor(limit: number, intervalMs: number, burst: number, maxKeys: number, whenFull: string, clock?: ManualClock | undefined | null)
+  /** A `Float64Array(3)`: `[remaining, retryAfterMs, resetMs]` of the last `consume`/`peek`. */
+  resultView(): unknown
+  /** `{ consume, peek }` bound to this limiter. */
+  hotFunctions(): object
+  /** Forgets `key`; returns whether it was known. */
+  delete(key: string): boolean
+  /** Keys remembered now. */
+  size(): number
+  /** Forgets every key whose bucket has fully recovered; returns how many. */
+  sweep(): number
+}
+
+/** The native half of a rate limiter. */
+export declare class NativeRateLimiter {
+  /** `limit` per `intervalMs`, `burst` at once; a broken rule throws a `RangeError`. */
+  constructor(limit: number, intervalMs: number, burst: number, clock?: ManualClock | undefined | null)
+  /** A `Float64Array(3)`: `[remaining, retryAfterMs, resetMs]` of the last `decide`. */
+  resultView(): unknown
+  /** `{ tryAcquire, decide, waitMs }` bound to this limiter. */
+  hotFunctions(): object
+}
+
 /** Backoff settings as the shim passes them. */
 export interface BackoffOptions {
   /** `"constant" | "linear" | "exponential"`. */

@@ -15,6 +15,8 @@ const { ResiliencePolicies } = require('./lib/presets');
 const { wrap } = require('./lib/compose');
 const { ResilienceManager, resilienceManager } = require('./lib/manager');
 const { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback } = require('./lib/decorators');
+const { RateLimiter, createRateLimiter } = require('./lib/rate-limiter');
+const { KeyedRateLimiter, createKeyedRateLimiter } = require('./lib/keyed-rate-limiter');
 const { metrics, enableMetrics, registerPrometheusCollector, METRICS_CONTENT_TYPE } = require('./lib/metrics');
 
 module.exports = {
@@ -46,6 +48,10 @@ module.exports = {
   WithTimeout,
   WithBulkhead,
   WithFallback,
+  RateLimiter,
+  createRateLimiter,
+  KeyedRateLimiter,
+  createKeyedRateLimiter,
   metrics,
   enableMetrics,
   registerPrometheusCollector,

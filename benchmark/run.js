@@ -17,6 +17,7 @@ const CASES = [
   ...require('./cases/timeout'),
   ...require('./cases/bulkhead'),
   ...require('./cases/stack'),
+  ...require('./cases/ratelimit'),
   // later: rate limiter, cache
 ];
 

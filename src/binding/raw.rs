@@ -141,6 +141,28 @@ pub unsafe fn callback_args<const N: usize>(
     (data, argv)
 }
 
+/// Like [`callback_args`], plus how many arguments the caller passed.
+///
+/// # Safety
+/// `env` and `info` must be the ones Node passed to the running callback.
+pub unsafe fn callback_args_counted<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> (*mut c_void, [sys::napi_value; N], usize) {
+    let mut argc = N;
+    let mut argv = [ptr::null_mut(); N];
+    let mut data = ptr::null_mut();
+    sys::napi_get_cb_info(
+        env,
+        info,
+        &mut argc,
+        argv.as_mut_ptr(),
+        ptr::null_mut(),
+        &mut data,
+    );
+    (data, argv, argc)
+}
+
 /// A number argument as `f64`, or `None` when it is not a number.
 ///
 /// # Safety
@@ -198,4 +220,112 @@ pub unsafe fn guard(env: sys::napi_env, body: impl FnOnce() -> sys::napi_value) 
             ptr::null_mut()
         }
     }
+}
+
+/// A `Float64Array` over `len` cells starting at `cells` (each an `AtomicU64` holding `f64` bits,
+/// written by the thread that owns the view); `owner` is held until the array is collected.
+pub fn float64_array_view<T: 'static>(
+    env: &Env,
+    cells: *const std::sync::atomic::AtomicU64,
+    len: usize,
+    owner: T,
+) -> Result<sys::napi_value> {
+    let owner = Box::into_raw(Box::new(owner)).cast::<c_void>();
+    let mut buffer = ptr::null_mut();
+    let mut view = ptr::null_mut();
+    // SAFETY: the cells live as long as `owner`, which the buffer's finalizer drops last.
+    unsafe {
+        let status = sys::napi_create_external_arraybuffer(
+            env.raw(),
+            cells.cast_mut().cast::<c_void>(),
+            len * std::mem::size_of::<u64>(),
+            Some(drop_hint::<T>),
+            owner,
+            &mut buffer,
+        );
+        if let Err(e) = check(status, "napi_create_external_arraybuffer") {
+            drop(Box::from_raw(owner.cast::<T>()));
+            return Err(e);
+        }
+        check(
+            sys::napi_create_typedarray(
+                env.raw(),
+                sys::TypedarrayType::float64_array,
+                len,
+                buffer,
+                0,
+                &mut view,
+            ),
+            "napi_create_typedarray",
+        )?;
+    }
+    Ok(view)
+}
+
+/// A string argument, read without allocating when it is shorter than 256 bytes; `None` when it
+/// is not a string.
+///
+/// # Safety
+/// `env` must be the running callback's env.
+pub unsafe fn with_str<R>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    body: impl FnOnce(&str) -> R,
+) -> Option<R> {
+    let mut stack = [0u8; 256];
+    let mut len = 0usize;
+    if sys::napi_get_value_string_utf8(env, value, stack.as_mut_ptr().cast(), stack.len(), &mut len)
+        != sys::Status::napi_ok
+    {
+        return None;
+    }
+    if len < stack.len() - 1 {
+        return Some(body(std::str::from_utf8_unchecked(&stack[..len])));
+    }
+    let mut full = 0usize;
+    sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut full);
+    let mut heap = vec![0u8; full + 1];
+    sys::napi_get_value_string_utf8(env, value, heap.as_mut_ptr().cast(), heap.len(), &mut len);
+    Some(body(std::str::from_utf8_unchecked(&heap[..len])))
+}
+
+/// A JS boolean.
+///
+/// # Safety
+/// `env` must be the running callback's env.
+pub unsafe fn js_bool(env: sys::napi_env, value: bool) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    sys::napi_get_boolean(env, value, &mut out);
+    out
+}
+
+/// A JS number.
+///
+/// # Safety
+/// `env` must be the running callback's env.
+pub unsafe fn js_number(env: sys::napi_env, value: f64) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    sys::napi_create_double(env, value, &mut out);
+    out
+}
+
+/// Throws a `RangeError` with `message` and returns the "no value" result.
+///
+/// # Safety
+/// `env` must be the running callback's env.
+pub unsafe fn throw_range_error(env: sys::napi_env, message: &str) -> sys::napi_value {
+    let text = std::ffi::CString::new(message).unwrap_or_default();
+    sys::napi_throw_range_error(env, c"ERR_BULWARK_INVALID_ARGUMENT".as_ptr(), text.as_ptr());
+    ptr::null_mut()
+}
+
+/// Whether an argument is `undefined` (not given).
+///
+/// # Safety
+/// `env` must be the running callback's env.
+pub unsafe fn is_undefined(env: sys::napi_env, value: sys::napi_value) -> bool {
+    let mut kind = sys::ValueType::napi_undefined;
+    value.is_null()
+        || (sys::napi_typeof(env, value, &mut kind) == sys::Status::napi_ok
+            && kind == sys::ValueType::napi_undefined)
 }

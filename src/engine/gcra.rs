@@ -150,6 +150,17 @@ impl Gcra {
         }
     }
 
+    /// Nanoseconds from `now` until `units` more could be admitted (0: now). Unlike
+    /// [`Gcra::acquire`], `units` may exceed the burst: a queue of waiters asks how long the
+    /// requests ahead of it, plus its own, will take.
+    pub fn wait_nanos(&self, units: u64, now: u64) -> u64 {
+        let tat = self.tat.load(Ordering::Acquire).max(now);
+        let allow_at = tat
+            .saturating_add(self.config.emission_nanos.saturating_mul(units))
+            .saturating_sub(self.config.tolerance_nanos());
+        allow_at.saturating_sub(now)
+    }
+
     /// Whether the bucket is full at `now` (the cell has fully recovered: safe to forget).
     pub fn is_idle(&self, now: u64) -> bool {
         self.tat.load(Ordering::Acquire) <= now
@@ -203,6 +214,19 @@ mod tests {
             g.peek(1, 5_000 * MS).unwrap(),
             Decision::Allowed { remaining: 6, .. }
         ));
+    }
+
+    #[test]
+    fn wait_nanos_counts_the_units_ahead() {
+        let g = Gcra::new(GcraConfig::new(10, 1_000 * MS, 2).unwrap());
+        assert_eq!(g.wait_nanos(2, 0), 0, "a full bucket serves the burst now");
+        assert_eq!(
+            g.wait_nanos(5, 0),
+            300 * MS,
+            "3 beyond the burst, 100 ms each"
+        );
+        g.acquire(2, 0).unwrap();
+        assert_eq!(g.wait_nanos(1, 0), 100 * MS);
     }
 
     #[test]
