@@ -359,7 +359,7 @@ mod tests {
         assert_eq!(third.retry_after_nanos, 500 * MS);
         assert!(k.consume("b", 1, 0).unwrap().allowed);
         assert_eq!(k.len(), 2);
-        assert_eq!(k.peek("a", 1, 500 * MS).unwrap().allowed, true);
+        assert!(k.peek("a", 1, 500 * MS).unwrap().allowed);
         assert!(k.delete("a"));
         assert!(!k.delete("a"));
     }
