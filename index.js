@@ -14,7 +14,9 @@ const { ManualClock } = require('./lib/clock');
 const { ResiliencePolicies } = require('./lib/presets');
 const { wrap } = require('./lib/compose');
 const { ResilienceManager, resilienceManager } = require('./lib/manager');
-const { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback } = require('./lib/decorators');
+const { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback, WithRateLimit } = require('./lib/decorators');
+const { rateLimitMiddleware } = require('./lib/middleware');
+const { RateLimitPolicy } = require('./lib/rate-limit-policy');
 const { RateLimiter, createRateLimiter } = require('./lib/rate-limiter');
 const { KeyedRateLimiter, createKeyedRateLimiter } = require('./lib/keyed-rate-limiter');
 const { metrics, enableMetrics, registerPrometheusCollector, METRICS_CONTENT_TYPE } = require('./lib/metrics');
@@ -48,6 +50,9 @@ module.exports = {
   WithTimeout,
   WithBulkhead,
   WithFallback,
+  WithRateLimit,
+  rateLimitMiddleware,
+  RateLimitPolicy,
   RateLimiter,
   createRateLimiter,
   KeyedRateLimiter,

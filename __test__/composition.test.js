@@ -119,7 +119,9 @@ test('unknown policy keys are refused by name; nested options are validated', as
   await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { timeout: -1 }), RangeError);
   await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { bulkhead: { maxConcurrent: 0 } }), RangeError);
   await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { bulkhead: { maxConcurent: 5 } }), /'maxConcurent'/);
-  await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { rateLimit: {} }), /not supported yet/);
+  await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { rateLimit: {} }), (e) => e instanceof TypeError && /limit/.test(e.message));
+  await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { rateLimit: { limit: 5, interval: 1000, wait: 'yes' } }), /policy.rateLimit.wait/);
+  await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { cache: {} }), /not supported yet/);
   await assert.rejects(resilienceManager.execute('', async () => 1, {}), RangeError);
   await assert.rejects(resilienceManager.execute(unique('fn'), 'nope', {}), TypeError);
   await assert.rejects(resilienceManager.execute(unique('p'), async () => 1, 'api'), TypeError);

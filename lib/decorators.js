@@ -16,6 +16,8 @@ const { createBulkhead } = require('./bulkhead');
 const { Fallback } = require('./fallback');
 const { resilienceManager } = require('./manager');
 const { planOf } = require('./policy');
+const { RateLimiter } = require('./rate-limiter');
+const { RateLimitPolicy, rateLimitSpec } = require('./rate-limit-policy');
 
 /**
  * Makes `wrapper` look like `original` (name and length).
@@ -121,4 +123,23 @@ function WithFallback(fallback) {
   return methodDecorator('WithFallback', through((call) => policy.execute(call)));
 }
 
-module.exports = { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback, methodDecorator };
+/**
+ * Limits how often the method runs: `WithRateLimit({ limit, interval, burst?, wait?, maxWait? })`
+ * or `WithRateLimit(limiter, { wait?, maxWait? })`. Over the limit, the call rejects with
+ * `RateLimitedError` (or waits its turn with `wait: true`).
+ * @param {object | RateLimiter} limitOrLimiter
+ * @param {{ wait?: boolean, maxWait?: number }} [options]
+ */
+function WithRateLimit(limitOrLimiter, options) {
+  let policy;
+  if (limitOrLimiter instanceof RateLimiter) {
+    const o = options === undefined ? {} : options;
+    policy = new RateLimitPolicy(limitOrLimiter, rateLimitSpec('@WithRateLimit()', { limit: limitOrLimiter.limit, interval: limitOrLimiter.interval, ...o }));
+  } else {
+    const spec = rateLimitSpec('@WithRateLimit()', limitOrLimiter);
+    policy = new RateLimitPolicy(new RateLimiter(spec.limiterOptions, '@WithRateLimit()'), spec);
+  }
+  return methodDecorator('WithRateLimit', through((call) => policy.execute(call)));
+}
+
+module.exports = { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback, WithRateLimit, methodDecorator };

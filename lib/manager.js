@@ -1,7 +1,7 @@
 'use strict';
 /**
  * `resilienceManager`: named, composed protection. `execute(name, fn, policy)` builds the stateful
- * parts of `policy` (circuit breaker, bulkhead) once per name and runs the call through every part,
+ * parts of `policy` (circuit breaker, rate limiter, bulkhead) once per name and runs the call through every part,
  * outermost first: **fallback → retry → circuit breaker → rate limit → bulkhead → timeout (per
  * attempt) → fn**.
  *
@@ -20,6 +20,8 @@ const { runLayers } = require('./compose');
 const { namedBulkhead, bulkheads } = require('./bulkhead');
 const { circuitBreakerRegistry } = require('./registry');
 const { CircuitState } = require('./breaker');
+const { RateLimiter } = require('./rate-limiter');
+const { RateLimitPolicy } = require('./rate-limit-policy');
 
 /** Named composed policies, and the health of everything they protect. */
 class ResilienceManager {
@@ -62,7 +64,8 @@ class ResilienceManager {
     const entry = this._entry(where, name, plan);
     let layers = entry.layers.get(plan);
     if (layers === undefined) {
-      layers = [plan.fallback, plan.retry, entry.breaker, entry.bulkhead, plan.timeout].filter((l) => l !== undefined);
+      const rateLimit = entry.limiter === undefined ? undefined : new RateLimitPolicy(entry.limiter, plan.rateLimit);
+      layers = [plan.fallback, plan.retry, entry.breaker, rateLimit, entry.bulkhead, plan.timeout].filter((l) => l !== undefined);
       entry.layers.set(plan, layers);
     }
     entry.lastPolicy = policy;
@@ -79,6 +82,8 @@ class ResilienceManager {
         breakerKey: plan.breakerKey,
         bulkhead: plan.bulkhead === undefined ? undefined : namedBulkhead({ name, ...plan.bulkhead }, where),
         bulkheadKey: plan.bulkheadKey,
+        limiter: plan.rateLimit === undefined ? undefined : new RateLimiter({ ...plan.rateLimit.limiterOptions, name }, where),
+        rateLimitKey: plan.rateLimitKey,
         layers: new WeakMap(),
         lastPolicy: undefined,
         lastLayers: undefined,
@@ -89,6 +94,7 @@ class ResilienceManager {
     const differs = [];
     if (entry.breakerKey !== plan.breakerKey) differs.push('circuitBreaker');
     if (entry.bulkheadKey !== plan.bulkheadKey) differs.push('bulkhead');
+    if (entry.rateLimitKey !== plan.rateLimitKey) differs.push('rateLimit');
     if (differs.length > 0) {
       throw new RangeError(`${where}: the ${differs.join(' and ')} settings differ from those "${name}" was first built with; use another name, or resilienceManager.remove("${name}") first`);
     }
@@ -98,11 +104,11 @@ class ResilienceManager {
   /**
    * The stateful parts built for `name`, if any.
    * @param {string} name
-   * @returns {{ circuitBreaker: any, bulkhead: Bulkhead|undefined } | undefined}
+   * @returns {{ circuitBreaker: any, bulkhead: any, rateLimiter: RateLimiter|undefined } | undefined}
    */
   get(name) {
     const entry = this._entries.get(name);
-    return entry === undefined ? undefined : { circuitBreaker: entry.breaker, bulkhead: entry.bulkhead };
+    return entry === undefined ? undefined : { circuitBreaker: entry.breaker, bulkhead: entry.bulkhead, rateLimiter: entry.limiter };
   }
 
   /**

@@ -11,11 +11,12 @@ const { breakerOptions } = require('./breaker-options');
 const { RetryPolicy } = require('./retry');
 const { Timeout } = require('./timeout');
 const { Fallback } = require('./fallback');
+const { rateLimitSpec } = require('./rate-limit-policy');
 
 /** The parts a policy object may have, in the order they wrap the call (outermost first). */
 const POLICY_KEYS = Object.freeze(['fallback', 'retry', 'circuitBreaker', 'rateLimit', 'bulkhead', 'timeout', 'cache']);
 /** Parts accepted by name that arrive with a later capability. */
-const NOT_YET = Object.freeze({ rateLimit: 'rate limiting', cache: 'caching' });
+const NOT_YET = Object.freeze({ cache: 'caching' });
 const BULKHEAD_KEYS = Object.freeze(['maxConcurrent', 'maxQueueSize', 'timeout', 'onReject']);
 
 /**
@@ -43,6 +44,8 @@ function bulkheadSpec(where, spec) {
  * @property {object|undefined} bulkhead bulkhead settings with defaults
  * @property {string} bulkheadKey
  * @property {Timeout|undefined} timeout
+ * @property {{ limiterOptions: object, wait: boolean, maxWait: number|undefined, key: string }|undefined} rateLimit
+ * @property {string} rateLimitKey
  */
 
 /**
@@ -63,7 +66,10 @@ function compilePolicy(where, policy) {
   if (p.retry !== undefined) retry = p.retry instanceof RetryPolicy ? p.retry : new RetryPolicy(p.retry, `${where} policy.retry`);
   let timeout;
   if (p.timeout !== undefined) timeout = p.timeout instanceof Timeout ? p.timeout : new Timeout(p.timeout, `${where} policy.timeout`);
+  const rateLimit = p.rateLimit === undefined ? undefined : rateLimitSpec(where, p.rateLimit);
   return {
+    rateLimit,
+    rateLimitKey: rateLimit === undefined ? '' : rateLimit.key,
     fallback: p.fallback === undefined ? undefined : new Fallback(p.fallback),
     retry,
     circuitBreaker: p.circuitBreaker,

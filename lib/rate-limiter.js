@@ -39,6 +39,7 @@ class RateLimiter {
     /** Requests admitted at once. */
     this.burst = s.burst;
     this._native = new NativeRateLimiter(s.limit, s.interval, s.burst, s.clock ?? null);
+    this._clocked = s.clock !== undefined;
     const hot = this._native.hotFunctions();
     this._try = hot.tryAcquire;
     this._decide = hot.decide;
@@ -84,6 +85,22 @@ class RateLimiter {
     }
     this._limited++;
     return false;
+  }
+
+  /**
+   * Takes `n` if the limit allows, and says how things stand: `{ allowed, remaining, retryAfter,
+   * reset }` (ms), as the keyed limiter's `consume` does. Synchronous.
+   * @param {number} [n]
+   * @returns {{ allowed: boolean, remaining: number, retryAfter: number, reset: number }}
+   */
+  consume(n) {
+    const count = this._count('consume()', n);
+    const allowed = this._queuedUnits === 0 && this._decide(count, 1);
+    if (allowed) this._allowed++;
+    else this._limited++;
+    const r = this._result;
+    if (!allowed && this._queuedUnits > 0) return { allowed, remaining: 0, retryAfter: this.retryAfter(count), reset: r[2] };
+    return { allowed, remaining: r[0], retryAfter: r[1], reset: r[2] };
   }
 
   /**
@@ -193,13 +210,31 @@ class RateLimiter {
   }
 }
 
+/** Named rate limiters of this thread. */
+const limiters = new Map();
+
 /**
  * A rate limiter: `limit` per `interval` ms (e.g. 50 per 10 s), `burst` at once (default `limit`).
+ * With a `name`, the limiter is registered: asking again with the same settings returns it (so
+ * calling this per request does not make a new limit each time); other settings throw a `RangeError`.
  * @param {{ limit: number, interval: number, burst?: number, name?: string }} options
  * @returns {RateLimiter}
  */
 function createRateLimiter(options) {
-  return new RateLimiter(options, v.site('createRateLimiter', options && typeof options === 'object' ? options.name : undefined));
+  const where = v.site('createRateLimiter', options && typeof options === 'object' ? options.name : undefined);
+  const s = limiterOptions(where, options);
+  if (s.name === undefined) return new RateLimiter(options, where);
+  const existing = limiters.get(s.name);
+  if (existing === undefined) {
+    const limiter = new RateLimiter(options, where);
+    limiters.set(s.name, limiter);
+    return limiter;
+  }
+  const differ = ['limit', 'interval', 'burst'].filter((k) => existing[k] !== s[k]);
+  if (differ.length > 0 || (s.clock !== undefined) !== (existing._clocked === true)) {
+    throw new RangeError(`${where}: a rate limiter named ${JSON.stringify(s.name)} already exists with different settings (${differ.join(', ') || 'clock'})`);
+  }
+  return existing;
 }
 
-module.exports = { RateLimiter, createRateLimiter };
+module.exports = { RateLimiter, createRateLimiter, limiters };
