@@ -453,6 +453,8 @@ export interface BulkheadPolicy {
  */
 export interface ResiliencePolicy<F = unknown> {
   circuitBreaker?: CircuitBreakerOptions;
+  /** Rate limit per name: over it, reject with `RateLimitedError`, or wait (`wait: true`, up to `maxWait` ms). */
+  rateLimit?: RateLimitPolicyOptions;
   retry?: RetryConfig | RetryPolicy;
   /** Per-attempt time limit in ms, or `{ timeout, fallback, onTimeout }`. */
   timeout?: number | TimeoutOptions | Timeout;
@@ -490,8 +492,8 @@ export declare class ResilienceManager {
    * other breaker/bulkhead settings throws a `RangeError`); fallback, retry and timeout come from each call's policy.
    */
   execute<T, F = T>(name: string, fn: (signal?: AbortSignal) => T | PromiseLike<T>, policy?: ResiliencePolicy<F>, signal?: AbortSignal): Promise<T | F>;
-  /** The breaker and bulkhead built for `name`. */
-  get(name: string): { circuitBreaker: CircuitBreaker | undefined; bulkhead: Bulkhead | undefined } | undefined;
+  /** The breaker, rate limiter and bulkhead built for `name`. */
+  get(name: string): { circuitBreaker: CircuitBreaker | undefined; bulkhead: Bulkhead | undefined; rateLimiter: RateLimiter | undefined } | undefined;
   /** Forgets `name` so a later call builds it anew. */
   remove(name: string): boolean;
   /** Health of every registered breaker and named bulkhead. */
@@ -529,6 +531,9 @@ export interface ResilienceMethodDecorator {
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
 }
 
+/** Limits how often the method runs (rejects with `RateLimitedError`, or waits with `wait: true`). */
+export declare function WithRateLimit(options: RateLimitPolicyOptions): ResilienceMethodDecorator;
+export declare function WithRateLimit(limiter: RateLimiter, options?: { wait?: boolean; maxWait?: number }): ResilienceMethodDecorator;
 /** Runs the method under `resilienceManager.execute(name, ..., policy)`. */
 export declare function WithResilience(name: string, policy: ResiliencePolicy): ResilienceMethodDecorator;
 /** Runs the method through the registered circuit breaker `name`. */
@@ -559,3 +564,133 @@ export declare function registerPrometheusCollector(registry: {
 }): () => void;
 /** `'text/plain; version=0.0.4; charset=utf-8'`: the Content-Type of `metrics()`. */
 export declare const METRICS_CONTENT_TYPE: string;
+
+// ---------------------------------------------------------------- rate limiting
+
+/** Rate limiter settings: `limit` requests per `interval` ms, `burst` at once. */
+export interface RateLimiterOptions {
+  /** Requests per interval (≥ 1). */
+  limit: number;
+  /** The interval in ms (e.g. 10000 for "50 per 10 seconds"). */
+  interval: number;
+  /** Requests admitted at once (default `limit`). */
+  burst?: number;
+  /** A named limiter is registered: the same name with the same settings returns it. */
+  name?: string;
+  clock?: ManualClock;
+}
+
+/** The answer of `consume`: times in ms. */
+export interface RateLimitResult {
+  allowed: boolean;
+  /** Requests that could still be made right now. */
+  remaining: number;
+  /** Ms until a refused request would be admitted (0 when allowed). */
+  retryAfter: number;
+  /** Ms until the bucket is full again. */
+  reset: number;
+}
+
+/** A rate limiter (GCRA, one lock-free native cell). */
+export declare class RateLimiter {
+  constructor(options: RateLimiterOptions);
+  readonly name: string;
+  readonly limit: number;
+  readonly interval: number;
+  readonly burst: number;
+  /** Takes `n` (default 1) now if the limit allows; synchronous. */
+  tryAcquire(n?: number): boolean;
+  /** Takes `n` if allowed and says how things stand. */
+  consume(n?: number): RateLimitResult;
+  /** Resolves when `n` are taken (FIFO); refused at once with `RateLimitedError` if it would wait past `maxWait`. */
+  acquire(n?: number, options?: { signal?: AbortSignal; maxWait?: number }): Promise<void>;
+  /** Ms until `n` would be admitted (0: now). */
+  retryAfter(n?: number): number;
+  getMetrics(): { name: string; limit: number; interval: number; burst: number; remaining: number; allowed: number; limited: number; waited: number; refused: number; waiting: number };
+}
+
+/** A rate limiter: `limit` per `interval` ms, `burst` at once. */
+export declare function createRateLimiter(options: RateLimiterOptions): RateLimiter;
+
+/** Keyed rate limiter settings. */
+export interface KeyedRateLimiterOptions extends RateLimiterOptions {
+  /** Keys remembered at most (default 100000). */
+  maxKeys?: number;
+  /** When full and no key has recovered: evict the least recently used key (default) or reject new keys. */
+  whenFull?: 'evict-lru' | 'reject';
+  /** How often recovered keys are forgotten in the background, ms. */
+  sweepInterval?: number;
+}
+
+/** Rate limits per key (user, IP, API key). */
+export declare class KeyedRateLimiter {
+  constructor(options: KeyedRateLimiterOptions);
+  readonly name: string;
+  readonly limit: number;
+  readonly interval: number;
+  readonly burst: number;
+  readonly maxKeys: number;
+  readonly whenFull: 'evict-lru' | 'reject';
+  /** Takes `n` (default 1) for `key` if its limit allows; synchronous. */
+  consume(key: string | number, n?: number): RateLimitResult;
+  /** What `consume` would answer, taking nothing. */
+  peek(key: string | number, n?: number): RateLimitResult;
+  /** Forgets `key`. */
+  delete(key: string | number): boolean;
+  /** Keys remembered now. */
+  readonly size: number;
+  /** Stops the background sweep. */
+  close(): void;
+}
+
+/** A rate limit per key. */
+export declare function createKeyedRateLimiter(options: KeyedRateLimiterOptions): KeyedRateLimiter;
+
+/** The `rateLimit` part of a policy object. */
+export interface RateLimitPolicyOptions {
+  limit: number;
+  interval: number;
+  burst?: number;
+  /** Wait for a turn instead of rejecting (default false). */
+  wait?: boolean;
+  /** With `wait`: refuse at once when the wait would be longer (ms). */
+  maxWait?: number;
+  clock?: ManualClock;
+}
+
+/** A rate limiter as a policy layer for `wrap`. */
+export declare class RateLimitPolicy implements ExecutablePolicy {
+  constructor(limiter: RateLimiter, options?: { wait?: boolean; maxWait?: number });
+  readonly limiter: RateLimiter;
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/** A request/response pair as `node:http` (and Express) passes it. */
+export interface MiddlewareRequest {
+  headers?: Record<string, string | string[] | undefined>;
+  socket?: { remoteAddress?: string };
+  ip?: string;
+}
+/** The response methods the middleware uses. */
+export interface MiddlewareResponse {
+  statusCode: number;
+  headersSent?: boolean;
+  setHeader(name: string, value: string): unknown;
+  end(body?: string): unknown;
+}
+
+/**
+ * Rate limiting for `node:http` and Express-style apps: `RateLimit-*` headers, and `429` with
+ * `Retry-After` when over the limit. Returns whether the request may go on (calls `next()` then).
+ */
+export declare function rateLimitMiddleware<Req extends MiddlewareRequest = MiddlewareRequest, Res extends MiddlewareResponse = MiddlewareResponse>(options: {
+  limiter: RateLimiter | KeyedRateLimiter;
+  /** Picks the key of a keyed limiter (default: the client address). */
+  key?: (req: Req) => string;
+  /** Units a request takes (default 1). */
+  cost?: (req: Req) => number;
+  /** Send the RateLimit-* headers (default true). */
+  headers?: boolean;
+  /** Replaces the default 429 answer. */
+  onLimited?: (req: Req, res: Res, result: RateLimitResult) => void;
+}): (req: Req, res: Res, next?: (error?: unknown) => void) => boolean;

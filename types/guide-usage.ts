@@ -204,3 +204,26 @@ export async function bulkheads(): Promise<void> {
   const answer = await withFallback(() => apiCall(), { error: 'Service temporarily unavailable', retry_after: 60 });
   void answer;
 }
+
+// ---------------------------------------------------------------- rate limiting (seed 000/002)
+import { createRateLimiter, createKeyedRateLimiter, rateLimitMiddleware, RateLimitedError } from 'bulwark';
+import * as http from 'node:http';
+
+export async function rateLimits(): Promise<void> {
+  const limiter = createRateLimiter({ limit: 50, interval: 10000 }); // 50 requests per 10 seconds
+  if (!limiter.tryAcquire()) {
+    const wait: number = limiter.retryAfter();
+    void wait;
+  }
+  await limiter.acquire(1, { maxWait: 5000 }).catch((e) => {
+    if (e instanceof RateLimitedError) void e.retryAfter;
+  });
+  const perUser = createKeyedRateLimiter({ limit: 20, interval: 1000, maxKeys: 10000 });
+  const { allowed, remaining, retryAfter, reset } = perUser.consume('user-42');
+  void [allowed, remaining, retryAfter, reset];
+  const limit = rateLimitMiddleware({ limiter: perUser, key: (req) => String(req.headers?.['x-api-key'] ?? 'anonymous') });
+  http.createServer((req, res) => {
+    if (!limit(req, res)) return;
+    res.end('ok');
+  });
+}
