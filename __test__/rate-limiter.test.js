@@ -203,3 +203,15 @@ test('bad limiter options are refused with the option named', () => {
   assert.throws(() => limiter.tryAcquire(0), RangeError);
   assert.throws(() => limiter.tryAcquire('1'), TypeError);
 });
+
+test('a keyed limiter dropped without close() is garbage-collected (its sweep holds it weakly)', { skip: typeof global.gc !== 'function' && 'needs --expose-gc' }, async () => {
+  let limiter = createKeyedRateLimiter({ limit: 1, interval: 1000, sweepInterval: 1 });
+  const ref = new WeakRef(limiter);
+  limiter.consume('k');
+  limiter = undefined;
+  for (let i = 0; i < 10 && ref.deref() !== undefined; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    global.gc();
+  }
+  assert.equal(ref.deref(), undefined);
+});

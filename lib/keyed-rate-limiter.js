@@ -41,9 +41,16 @@ class KeyedRateLimiter {
     this._peek = hot.peek;
     this._result = this._native.resultView();
     const sweepEvery = o.sweepInterval === undefined ? Math.min(60000, Math.max(1000, s.interval)) : v.time(where, 'sweepInterval', o.sweepInterval, 1);
-    const native = this._native;
-    this._sweeper = setInterval(() => native.sweep(), sweepEvery);
-    this._sweeper.unref();
+    // The sweep holds the limiter only weakly: a limiter dropped without close() is collected, and
+    // its sweep stops.
+    const self = new WeakRef(this);
+    const sweeper = setInterval(() => {
+      const limiter = self.deref();
+      if (limiter === undefined) clearInterval(sweeper);
+      else limiter._native.sweep();
+    }, sweepEvery);
+    sweeper.unref();
+    this._sweeper = sweeper;
   }
 
   _key(where, key) {
