@@ -10,7 +10,7 @@ use super::raw;
 use crate::engine::metric_totals::BreakerTotals;
 use crate::engine::metrics::{self, Source};
 use crate::engine::{Admission, Breaker, BreakerConfig, Clock, EngineError, Outcome, WindowKind};
-use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{Object, Unknown};
 use napi::{sys, Env, Result};
 use napi_derive::napi;
 use std::sync::Arc;
@@ -184,19 +184,15 @@ impl NativeBreaker {
     /// `{ admit, ok, done }`: the per-call functions bound to this breaker.
     #[napi]
     pub fn hot_functions<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
-        let mut functions = Object::new(env)?;
-        let entries: [(&str, &std::ffi::CStr, raw::RawCallback); 3] = [
-            ("admit", c"admit", admit),
-            ("ok", c"ok", record_ok),
-            ("done", c"done", record_done),
-        ];
-        for (key, name, callback) in entries {
-            let f = raw::bound_function(env, name, callback, Arc::clone(&self.shared))?;
-            // SAFETY: `f` was just created in this env.
-            functions
-                .set_named_property(key, unsafe { Unknown::from_raw_unchecked(env.raw(), f) })?;
-        }
-        Ok(functions)
+        raw::function_table(
+            env,
+            &[
+                ("admit", c"admit", admit),
+                ("ok", c"ok", record_ok),
+                ("done", c"done", record_done),
+            ],
+            || Arc::clone(&self.shared),
+        )
     }
 
     /// The gate now, making a due OPEN → HALF_OPEN transition first.

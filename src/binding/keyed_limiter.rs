@@ -10,7 +10,7 @@ use super::rate_limiter::{gcra_config, ResultCells};
 use super::raw;
 use crate::engine::keyed::{KeyDecision, KeyedGcra, WhenFull};
 use crate::engine::{Clock, EngineError};
-use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{Object, Unknown};
 use napi::{sys, Env, Result};
 use napi_derive::napi;
 use std::sync::Arc;
@@ -82,20 +82,14 @@ impl NativeKeyedLimiter {
     /// `{ consume, peek }` bound to this limiter.
     #[napi]
     pub fn hot_functions<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
-        let mut functions = Object::new(env)?;
-        let entries: [(&str, &std::ffi::CStr, raw::RawCallback); 2] =
-            [("consume", c"consume", consume), ("peek", c"peek", peek)];
-        for (key, name, callback) in entries {
-            let handle = Handle {
+        raw::function_table(
+            env,
+            &[("consume", c"consume", consume), ("peek", c"peek", peek)],
+            || Handle {
                 shared: Arc::clone(&self.shared),
                 out: Arc::clone(&self.out),
-            };
-            let f = raw::bound_function(env, name, callback, handle)?;
-            // SAFETY: `f` was just created in this env.
-            functions
-                .set_named_property(key, unsafe { Unknown::from_raw_unchecked(env.raw(), f) })?;
-        }
-        Ok(functions)
+            },
+        )
     }
 
     /// Forgets `key`; returns whether it was known.

@@ -10,7 +10,7 @@ use super::error::map_error;
 use super::raw;
 use crate::engine::gcra::{Decision, Gcra, GcraConfig};
 use crate::engine::{Clock, EngineError};
-use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{Object, Unknown};
 use napi::{sys, Env, Result};
 use napi_derive::napi;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -104,23 +104,18 @@ impl NativeRateLimiter {
     /// `{ tryAcquire, decide, waitMs }` bound to this limiter.
     #[napi]
     pub fn hot_functions<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
-        let mut functions = Object::new(env)?;
-        let entries: [(&str, &std::ffi::CStr, raw::RawCallback); 3] = [
-            ("tryAcquire", c"tryAcquire", try_acquire),
-            ("decide", c"decide", decide),
-            ("waitMs", c"waitMs", wait_ms),
-        ];
-        for (key, name, callback) in entries {
-            let handle = Handle {
+        raw::function_table(
+            env,
+            &[
+                ("tryAcquire", c"tryAcquire", try_acquire),
+                ("decide", c"decide", decide),
+                ("waitMs", c"waitMs", wait_ms),
+            ],
+            || Handle {
                 shared: Arc::clone(&self.shared),
                 out: Arc::clone(&self.out),
-            };
-            let f = raw::bound_function(env, name, callback, handle)?;
-            // SAFETY: `f` was just created in this env.
-            functions
-                .set_named_property(key, unsafe { Unknown::from_raw_unchecked(env.raw(), f) })?;
-        }
-        Ok(functions)
+            },
+        )
     }
 }
 

@@ -87,15 +87,35 @@ pub fn int32_array_view<T: 'static>(
     len: usize,
     owner: T,
 ) -> Result<sys::napi_value> {
+    typed_array_view(
+        env,
+        cells.cast(),
+        len,
+        4,
+        sys::TypedarrayType::int32_array,
+        owner,
+    )
+}
+
+/// A typed array of `len` elements of `element_size` bytes over native memory at `data`, keeping
+/// `owner` (which must keep that memory alive) until the array is garbage-collected.
+fn typed_array_view<T: 'static>(
+    env: &Env,
+    data: *const u8,
+    len: usize,
+    element_size: usize,
+    kind: sys::napi_typedarray_type,
+    owner: T,
+) -> Result<sys::napi_value> {
     let owner = Box::into_raw(Box::new(owner)).cast::<c_void>();
     let mut buffer = ptr::null_mut();
     let mut view = ptr::null_mut();
-    // SAFETY: the cells live as long as `owner`, which the buffer's finalizer drops last.
+    // SAFETY: the memory lives as long as `owner`, which the buffer's finalizer drops last.
     unsafe {
         let status = sys::napi_create_external_arraybuffer(
             env.raw(),
-            cells.cast_mut().cast::<c_void>(),
-            len * std::mem::size_of::<AtomicI32>(),
+            data.cast_mut().cast::<c_void>(),
+            len * element_size,
             Some(drop_hint::<T>),
             owner,
             &mut buffer,
@@ -105,14 +125,7 @@ pub fn int32_array_view<T: 'static>(
             return Err(e);
         }
         check(
-            sys::napi_create_typedarray(
-                env.raw(),
-                sys::TypedarrayType::int32_array,
-                len,
-                buffer,
-                0,
-                &mut view,
-            ),
+            sys::napi_create_typedarray(env.raw(), kind, len, buffer, 0, &mut view),
             "napi_create_typedarray",
         )?;
     }
@@ -230,36 +243,30 @@ pub fn float64_array_view<T: 'static>(
     len: usize,
     owner: T,
 ) -> Result<sys::napi_value> {
-    let owner = Box::into_raw(Box::new(owner)).cast::<c_void>();
-    let mut buffer = ptr::null_mut();
-    let mut view = ptr::null_mut();
-    // SAFETY: the cells live as long as `owner`, which the buffer's finalizer drops last.
-    unsafe {
-        let status = sys::napi_create_external_arraybuffer(
-            env.raw(),
-            cells.cast_mut().cast::<c_void>(),
-            len * std::mem::size_of::<u64>(),
-            Some(drop_hint::<T>),
-            owner,
-            &mut buffer,
-        );
-        if let Err(e) = check(status, "napi_create_external_arraybuffer") {
-            drop(Box::from_raw(owner.cast::<T>()));
-            return Err(e);
-        }
-        check(
-            sys::napi_create_typedarray(
-                env.raw(),
-                sys::TypedarrayType::float64_array,
-                len,
-                buffer,
-                0,
-                &mut view,
-            ),
-            "napi_create_typedarray",
-        )?;
+    typed_array_view(
+        env,
+        cells.cast(),
+        len,
+        8,
+        sys::TypedarrayType::float64_array,
+        owner,
+    )
+}
+
+/// An object whose properties are raw functions, each bound to its own `data()`.
+pub fn function_table<'env, T: 'static>(
+    env: &'env Env,
+    entries: &[(&str, &CStr, RawCallback)],
+    data: impl Fn() -> T,
+) -> Result<napi::bindgen_prelude::Object<'env>> {
+    use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
+    let mut table = Object::new(env)?;
+    for &(key, name, callback) in entries {
+        let f = bound_function(env, name, callback, data())?;
+        // SAFETY: `f` was just created in this env.
+        table.set_named_property(key, unsafe { Unknown::from_raw_unchecked(env.raw(), f) })?;
     }
-    Ok(view)
+    Ok(table)
 }
 
 /// A string argument, read without allocating when it is shorter than 256 bytes; `None` when it

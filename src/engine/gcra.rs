@@ -48,6 +48,18 @@ impl GcraConfig {
         })
     }
 
+    /// Checks that `n` requests can ever be admitted at once: an integer in `[1, burst]`.
+    pub fn check_units(&self, n: u32) -> Result<(), EngineError> {
+        if n == 0 || n > self.burst {
+            return Err(EngineError::invalid(
+                "n",
+                "an integer in [1, burst] (more can never be admitted at once)",
+                n,
+            ));
+        }
+        Ok(())
+    }
+
     /// The burst tolerance in nanoseconds (`burst × T`).
     pub fn tolerance_nanos(&self) -> u64 {
         self.emission_nanos * u64::from(self.burst)
@@ -107,14 +119,7 @@ impl Gcra {
     }
 
     fn check(&self, n: u32) -> Result<(), EngineError> {
-        if n == 0 || n > self.config.burst {
-            return Err(EngineError::invalid(
-                "n",
-                "an integer in [1, burst] (more can never be admitted at once)",
-                n,
-            ));
-        }
-        Ok(())
+        self.config.check_units(n)
     }
 
     fn decide(&self, n: u32, now: u64, take: bool) -> Decision {

@@ -110,14 +110,7 @@ impl KeyedGcra {
     }
 
     fn check(&self, n: u32) -> Result<(), EngineError> {
-        if n == 0 || n > self.config.burst {
-            return Err(EngineError::invalid(
-                "n",
-                "an integer in [1, burst] (more can never be admitted at once)",
-                n,
-            ));
-        }
-        Ok(())
+        self.config.check_units(n)
     }
 
     /// Asks for `n` on behalf of `key` at `now`.
