@@ -214,6 +214,18 @@ export interface NativeBulkheadSnapshot {
 }
 
 /**
+ * `{ cells, insert, remove, drain, clear }` for a new cache of at most `maxEntries` entries
+ * (an integer in [1, 2^31-1]) with eviction `policy` (`"tinylfu"` or `"lru"`), registered for
+ * metrics under `name`:
+ *
+ * - `cells`: `Int32Array` over the shared cells (layout in `engine::cache::cells`);
+ * - `insert(hash)` → slot of the evicted entry or -1; the new entry's slot is in the `NEW_SLOT` cell;
+ * - `remove(slot, reason)` (1 expired, 2 explicit) → 1 if removed, else 0;
+ * - `drain()` replays the pending reads; `clear()` → number of entries removed.
+ */
+export declare function nativeCache(maxEntries: number, policy: string, name: string): object
+
+/**
  * A fresh block of counters (layout in `engine::policy_counters`) registered as `kind`
  * (`"retry"` or `"timeout"`) under `name`, and an `Int32Array` view over it for this thread.
  */

@@ -844,5 +844,6 @@ module.exports.NativeRateLimiter = nativeBinding.NativeRateLimiter
 module.exports.enableMetrics = nativeBinding.enableMetrics
 module.exports.metricsFamiliesJson = nativeBinding.metricsFamiliesJson
 module.exports.metricsFlagView = nativeBinding.metricsFlagView
+module.exports.nativeCache = nativeBinding.nativeCache
 module.exports.policyCounterCells = nativeBinding.policyCounterCells
 module.exports.renderMetrics = nativeBinding.renderMetrics

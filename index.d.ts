@@ -694,3 +694,94 @@ export declare function rateLimitMiddleware<Req extends MiddlewareRequest = Midd
   /** Replaces the default 429 answer. */
   onLimited?: (req: Req, res: Res, result: RateLimitResult) => void;
 }): (req: Req, res: Res, next?: (error?: unknown) => void) => boolean;
+
+// ---------------------------------------------------------------- cache
+
+/** A cache key: a string of at most 4096 characters, or a finite number (`1` and `'1'` differ). */
+export type CacheKey = string | number;
+
+/** Cache settings. */
+export interface CacheOptions {
+  /** The most entries kept: an integer in [1, 2^31-1]. */
+  maxEntries: number;
+  /** Default time to live of an entry, ms in [0, 2^31-1]; 0 or absent = no limit. */
+  ttl?: number;
+  /** How long past its ttl an entry is still served while one background refresh runs, ms (default 0). */
+  staleWhileRevalidate?: number;
+  /** Eviction policy: `'tinylfu'` (default: W-TinyLFU, admission by frequency) or `'lru'`. */
+  policy?: 'tinylfu' | 'lru';
+  /** Names the cache in metrics and errors (default `'cache'`). */
+  name?: string;
+  /** Drive expiry from a `ManualClock` (tests) instead of real time. */
+  clock?: ManualClock;
+}
+
+/** What a fetcher is given besides the key. */
+export interface CacheFetchContext {
+  /** Aborts when every caller waiting for this fetch has aborted; undefined when none can. */
+  signal: AbortSignal | undefined;
+}
+
+/** Options of `getOrFetch`. */
+export interface CacheFetchOptions {
+  /** Stops this caller's wait (rejects with the signal's reason); the fetch goes on for others. */
+  signal?: AbortSignal;
+  /** Time to live of the fetched value, ms (default: the cache's `ttl`). */
+  ttl?: number;
+}
+
+/** `stats()`. */
+export interface CacheStats {
+  /** Lookups served from the cache (stale values included). */
+  hits: number;
+  /** Lookups that found no usable value (coalesced fetches included). */
+  misses: number;
+  /** `hits / (hits + misses)`, 0 before any lookup. */
+  hitRate: number;
+  /** Entries evicted to stay within `maxEntries` (reason `size`). */
+  evictions: number;
+  /** Entries removed because their time ran out. */
+  expired: number;
+  /** `getOrFetch` misses that joined a fetch already running for their key. */
+  coalesced: number;
+  /** Entries held. */
+  size: number;
+}
+
+/** Why an entry left the cache. */
+export type CacheEvictReason = 'size' | 'expired' | 'explicit' | 'replaced';
+
+/** A bounded in-memory cache with ttl, stale-while-revalidate and one fetch per key. */
+export declare class Cache<V = unknown> extends EventEmitter {
+  constructor(options: CacheOptions);
+  readonly name: string;
+  readonly maxEntries: number;
+  /** Default time to live, ms (0 = no limit). */
+  readonly ttl: number;
+  readonly staleWhileRevalidate: number;
+  readonly policy: 'tinylfu' | 'lru';
+  /** Entries held (expired ones not yet removed included). */
+  readonly size: number;
+  /** The value, or undefined; a stale value is served (and refreshed if `getOrFetch` loaded it). */
+  get(key: CacheKey): V | undefined;
+  /** Whether `get(key)` would return a value (moves no counter, reorders nothing). */
+  has(key: CacheKey): boolean;
+  /** Stores `value` for `ttl` ms (a number or `{ ttl }`; default the cache's; 0 = no limit). */
+  set(key: CacheKey, value: V, ttl?: number | { ttl?: number }): this;
+  /** Removes the entry; `true` if there was one. */
+  delete(key: CacheKey): boolean;
+  /** Removes every entry. */
+  clear(): void;
+  /** The cached value, or the fetcher's (stored; concurrent misses share one fetch). Never throws synchronously. */
+  getOrFetch<T extends V = V>(key: CacheKey, fetcher: (key: CacheKey, context: CacheFetchContext) => T | PromiseLike<T>, options?: CacheFetchOptions): Promise<T>;
+  stats(): CacheStats;
+  /** Removes every entry whose time has run out now; returns how many. */
+  prune(): number;
+
+  on(event: 'evict', listener: (event: { key: CacheKey; value: V; reason: CacheEvictReason }) => void): this;
+  on(event: 'refreshError', listener: (event: { key: CacheKey; error: unknown }) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** Creates a cache (see `CacheOptions`). */
+export declare function createCache<V = unknown>(options: CacheOptions): Cache<V>;

@@ -19,6 +19,7 @@ const { rateLimitMiddleware } = require('./lib/middleware');
 const { RateLimitPolicy } = require('./lib/rate-limit-policy');
 const { RateLimiter, createRateLimiter } = require('./lib/rate-limiter');
 const { KeyedRateLimiter, createKeyedRateLimiter } = require('./lib/keyed-rate-limiter');
+const { Cache, createCache } = require('./lib/cache');
 const { metrics, enableMetrics, registerPrometheusCollector, METRICS_CONTENT_TYPE } = require('./lib/metrics');
 
 module.exports = {
@@ -57,6 +58,8 @@ module.exports = {
   createRateLimiter,
   KeyedRateLimiter,
   createKeyedRateLimiter,
+  Cache,
+  createCache,
   metrics,
   enableMetrics,
   registerPrometheusCollector,

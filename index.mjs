@@ -42,6 +42,8 @@ export const {
   createRateLimiter,
   KeyedRateLimiter,
   createKeyedRateLimiter,
+  Cache,
+  createCache,
   metrics,
   enableMetrics,
   registerPrometheusCollector,

@@ -34,6 +34,10 @@ const FAMILIES = {
   bulkhead_active_requests: 'gauge',
   bulkhead_queued_requests: 'gauge',
   bulkhead_executions_total: 'counter',
+  cache_hits_total: 'counter',
+  cache_misses_total: 'counter',
+  cache_evictions_total: 'counter',
+  cache_entries: 'gauge',
 };
 const LE = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
 

@@ -18,6 +18,7 @@ const CASES = [
   ...require('./cases/bulkhead'),
   ...require('./cases/stack'),
   ...require('./cases/ratelimit'),
+  ...require('./cases/cache'),
   // later: rate limiter, cache
 ];
 
@@ -86,6 +87,8 @@ async function main() {
   console.log(report.formatRatios(ratios));
   console.log('');
   console.log(report.formatOverheads(overheads));
+  const hitRatios = require('./cases/cache').hitRatioReport(selected);
+  if (hitRatios) console.log(`\n${hitRatios}`);
   saveResults(filter, entries, ratios, overheads);
   console.log('');
   console.log(`results: ${path.relative(process.cwd(), RESULTS_FILE)}`);

@@ -8,6 +8,7 @@
 mod backoff;
 mod breaker;
 mod bulkhead;
+mod cache;
 mod clock;
 mod error;
 mod keyed_limiter;

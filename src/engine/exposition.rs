@@ -6,6 +6,7 @@
 //! families never depends on what was built. Label values are escaped (`\\`, `\"`, `\n`), help
 //! text too (`\\`, `\n`).
 
+use super::cache::cells::EVICTION_REASONS;
 use super::histogram::BOUND_LABELS;
 use super::metric_totals::STATE_LABELS;
 use super::metrics::Gathered;
@@ -222,12 +223,45 @@ fn bulkhead_families(g: &Gathered) -> [Family; 3] {
     [active, queued, executions]
 }
 
+fn cache_families(g: &Gathered) -> [Family; 4] {
+    use MetricType::*;
+    let mut hits = Family::new(
+        "cache_hits_total",
+        Counter,
+        "Cache lookups served from the cache (stale values included).",
+    );
+    let mut misses = Family::new(
+        "cache_misses_total",
+        Counter,
+        "Cache lookups that found no usable value.",
+    );
+    let mut evictions = Family::new(
+        "cache_evictions_total",
+        Counter,
+        "Entries removed from the cache by reason: size (over maxEntries), expired, explicit (delete or clear), replaced (set of an existing key).",
+    );
+    let mut entries = Family::new("cache_entries", Gauge, "Entries held by the cache.");
+    for r in &g.caches {
+        let (n, t) = (r.name.as_str(), &r.totals);
+        hits.push(n, &[], Value::Int(t.hits));
+        misses.push(n, &[], Value::Int(t.misses));
+        for (reason, count) in EVICTION_REASONS.iter().zip(t.evictions) {
+            evictions.push(n, &[("reason", reason)], Value::Int(count));
+        }
+        if r.live {
+            entries.push(n, &[], Value::Int(t.entries));
+        }
+    }
+    [hits, misses, evictions, entries]
+}
+
 /// The metric families of a reading, in a fixed order.
 pub fn families(g: &Gathered) -> Vec<Family> {
-    let mut out = Vec::with_capacity(9);
+    let mut out = Vec::with_capacity(13);
     out.extend(breaker_families(g));
     out.extend(policy_families(g));
     out.extend(bulkhead_families(g));
+    out.extend(cache_families(g));
     out
 }
 
@@ -290,6 +324,7 @@ pub fn render(families: &[Family]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::cache::CacheTotals;
     use crate::engine::metric_totals::{BreakerTotals, BulkheadTotals, PolicyTotals};
     use crate::engine::metrics::Reading;
 
@@ -353,6 +388,16 @@ mod tests {
                 PolicyTotals { counts: [7, 1, 2] },
                 true,
             )],
+            caches: vec![reading(
+                "users",
+                CacheTotals {
+                    hits: 8,
+                    misses: 3,
+                    evictions: [4, 2, 1, 5],
+                    entries: 6,
+                },
+                true,
+            )],
         };
         let text = render(&families(&g));
         let n = r#"name="we\"ird\\name\nx""#;
@@ -377,6 +422,11 @@ mod tests {
             "bulkhead_queued_requests{name=\"db\"} 1".to_owned(),
             "bulkhead_executions_total{name=\"db\",state=\"timeout\"} 1".to_owned(),
             "bulkhead_executions_total{name=\"gone\",state=\"completed\"} 0".to_owned(),
+            "cache_hits_total{name=\"users\"} 8".to_owned(),
+            "cache_misses_total{name=\"users\"} 3".to_owned(),
+            "cache_evictions_total{name=\"users\",reason=\"size\"} 4".to_owned(),
+            "cache_evictions_total{name=\"users\",reason=\"replaced\"} 5".to_owned(),
+            "cache_entries{name=\"users\"} 6".to_owned(),
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }
@@ -402,7 +452,7 @@ mod tests {
     #[test]
     fn an_empty_registry_still_declares_every_family() {
         let text = render(&families(&Gathered::default()));
-        assert_eq!(text.lines().count(), 18);
+        assert_eq!(text.lines().count(), 26);
         assert!(text.lines().all(|l| l.starts_with("# ")));
     }
 }

@@ -1,5 +1,5 @@
-//! The process-global metrics registry: every breaker, bulkhead, retry and timeout policy puts a
-//! handle on its counters here, under its name, when it is built.
+//! The process-global metrics registry: every breaker, bulkhead, retry and timeout policy and
+//! every cache puts a handle on its counters here, under its name, when it is built.
 //!
 //! # Lifetimes: nothing leaks with the objects
 //!
@@ -22,6 +22,7 @@
 //!
 //! Locks: one `RwLock`, taken only on cold paths (construction, rendering).
 
+use super::cache::CacheTotals;
 use super::metric_totals::{BreakerTotals, BulkheadTotals, PolicyTotals};
 use parking_lot::RwLock;
 use std::collections::BTreeMap;
@@ -150,6 +151,8 @@ pub struct Registry {
     pub retries: Family<PolicyTotals>,
     /// Timeout policies (`counts` = successes, timeouts, failures).
     pub timeouts: Family<PolicyTotals>,
+    /// Caches.
+    pub caches: Family<CacheTotals>,
 }
 
 /// Everything the renderer needs, read at one moment (each name's counters are exact).
@@ -163,6 +166,8 @@ pub struct Gathered {
     pub retries: Vec<Reading<PolicyTotals>>,
     /// Timeout policies by name.
     pub timeouts: Vec<Reading<PolicyTotals>>,
+    /// Caches by name.
+    pub caches: Vec<Reading<CacheTotals>>,
 }
 
 impl Registry {
@@ -172,11 +177,13 @@ impl Registry {
         self.bulkheads.sweep();
         self.retries.sweep();
         self.timeouts.sweep();
+        self.caches.sweep();
         Gathered {
             breakers: self.breakers.read(),
             bulkheads: self.bulkheads.read(),
             retries: self.retries.read(),
             timeouts: self.timeouts.read(),
+            caches: self.caches.read(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod breaker;
 pub mod breaker_config;
 pub mod bulkhead;
+pub mod cache;
 pub mod clock;
 pub mod error;
 pub mod exposition;
