@@ -455,6 +455,8 @@ export interface ResiliencePolicy<F = unknown> {
   circuitBreaker?: CircuitBreakerOptions;
   /** Rate limit per name: over it, reject with `RateLimitedError`, or wait (`wait: true`, up to `maxWait` ms). */
   rateLimit?: RateLimitPolicyOptions;
+  /** Cache per name (just inside the fallback): a hit skips every inner layer; `key()` picks the entry (default: the name). */
+  cache?: CachePolicyOptions;
   retry?: RetryConfig | RetryPolicy;
   /** Per-attempt time limit in ms, or `{ timeout, fallback, onTimeout }`. */
   timeout?: number | TimeoutOptions | Timeout;
@@ -493,7 +495,7 @@ export declare class ResilienceManager {
    */
   execute<T, F = T>(name: string, fn: (signal?: AbortSignal) => T | PromiseLike<T>, policy?: ResiliencePolicy<F>, signal?: AbortSignal): Promise<T | F>;
   /** The breaker, rate limiter and bulkhead built for `name`. */
-  get(name: string): { circuitBreaker: CircuitBreaker | undefined; bulkhead: Bulkhead | undefined; rateLimiter: RateLimiter | undefined } | undefined;
+  get(name: string): { circuitBreaker: CircuitBreaker | undefined; bulkhead: Bulkhead | undefined; rateLimiter: RateLimiter | undefined; cache: Cache | undefined } | undefined;
   /** Forgets `name` so a later call builds it anew. */
   remove(name: string): boolean;
   /** Health of every registered breaker and named bulkhead. */
@@ -531,6 +533,9 @@ export interface ResilienceMethodDecorator {
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
 }
 
+/** Caches the method's result by a key made from its arguments (default: the arguments as JSON). */
+export declare function WithCache(options: CachePolicyOptions & { name?: string }): ResilienceMethodDecorator;
+export declare function WithCache(cache: Cache, options?: { key?: (...args: any[]) => CacheKey; ttl?: number }): ResilienceMethodDecorator;
 /** Limits how often the method runs (rejects with `RateLimitedError`, or waits with `wait: true`). */
 export declare function WithRateLimit(options: RateLimitPolicyOptions): ResilienceMethodDecorator;
 export declare function WithRateLimit(limiter: RateLimiter, options?: { wait?: boolean; maxWait?: number }): ResilienceMethodDecorator;
@@ -785,3 +790,23 @@ export declare class Cache<V = unknown> extends EventEmitter {
 
 /** Creates a cache (see `CacheOptions`). */
 export declare function createCache<V = unknown>(options: CacheOptions): Cache<V>;
+
+/** The `cache` part of a policy object. */
+export interface CachePolicyOptions {
+  /** The entry's key, from the decorated method's arguments (policies: called with none). */
+  key?: (...args: any[]) => CacheKey;
+  /** Time to live of a cached result, ms. */
+  ttl?: number;
+  /** Entries kept (default 1000). */
+  maxEntries?: number;
+  staleWhileRevalidate?: number;
+  policy?: 'tinylfu' | 'lru';
+  clock?: ManualClock;
+}
+
+/** A cache as a policy layer for `wrap`. */
+export declare class CachePolicy implements ExecutablePolicy {
+  constructor(cache: Cache, options?: { key?: (...args: any[]) => CacheKey; ttl?: number }, fixedKey?: CacheKey);
+  readonly cache: Cache;
+  execute<T>(fn: (signal?: AbortSignal) => T | PromiseLike<T>, signal?: AbortSignal, args?: any[]): Promise<T>;
+}

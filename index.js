@@ -14,7 +14,8 @@ const { ManualClock } = require('./lib/clock');
 const { ResiliencePolicies } = require('./lib/presets');
 const { wrap } = require('./lib/compose');
 const { ResilienceManager, resilienceManager } = require('./lib/manager');
-const { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback, WithRateLimit } = require('./lib/decorators');
+const { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback, WithRateLimit, WithCache } = require('./lib/decorators');
+const { CachePolicy } = require('./lib/cache-policy');
 const { rateLimitMiddleware } = require('./lib/middleware');
 const { RateLimitPolicy } = require('./lib/rate-limit-policy');
 const { RateLimiter, createRateLimiter } = require('./lib/rate-limiter');
@@ -52,6 +53,8 @@ module.exports = {
   WithBulkhead,
   WithFallback,
   WithRateLimit,
+  WithCache,
+  CachePolicy,
   rateLimitMiddleware,
   RateLimitPolicy,
   RateLimiter,

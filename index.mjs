@@ -36,6 +36,8 @@ export const {
   WithBulkhead,
   WithFallback,
   WithRateLimit,
+  WithCache,
+  CachePolicy,
   rateLimitMiddleware,
   RateLimitPolicy,
   RateLimiter,

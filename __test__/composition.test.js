@@ -121,7 +121,7 @@ test('unknown policy keys are refused by name; nested options are validated', as
   await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { bulkhead: { maxConcurent: 5 } }), /'maxConcurent'/);
   await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { rateLimit: {} }), (e) => e instanceof TypeError && /limit/.test(e.message));
   await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { rateLimit: { limit: 5, interval: 1000, wait: 'yes' } }), /policy.rateLimit.wait/);
-  await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { cache: {} }), /not supported yet/);
+  await assert.rejects(resilienceManager.execute(unique('nested'), async () => 1, { cache: { maxEntries: 0 } }), RangeError);
   await assert.rejects(resilienceManager.execute('', async () => 1, {}), RangeError);
   await assert.rejects(resilienceManager.execute(unique('fn'), 'nope', {}), TypeError);
   await assert.rejects(resilienceManager.execute(unique('p'), async () => 1, 'api'), TypeError);
@@ -150,4 +150,43 @@ test('guide custom policy runs as written', async () => {
   let n = 0;
   assert.equal(await resilienceManager.execute(unique('custom-op'), async () => (++n < 3 ? Promise.reject(new Error('flaky')) : 'third time'), customPolicy), 'third time');
   assert.deepEqual(await resilienceManager.execute(unique('custom-down'), async () => { throw new Error('down'); }, { ...customPolicy, retry: { maxAttempts: 2, initialDelay: 1 } }), { success: false, data: 'Service unavailable' });
+});
+
+test('cache part: a hit skips every inner layer; one fetch per key; failures and fallback answers are not cached', async () => {
+  const name = unique('cached');
+  let calls = 0;
+  let key = 'k1';
+  const policy = {
+    cache: { key: () => key, ttl: 60000 },
+    retry: { maxAttempts: 1 },
+    circuitBreaker: { failureThreshold: 5 },
+    fallback: () => 'fallback',
+  };
+  const fetchValue = async () => { calls++; return `value ${calls}`; };
+  const results = await Promise.all(Array.from({ length: 10 }, () => resilienceManager.execute(name, fetchValue, policy)));
+  assert.deepEqual(new Set(results), new Set(['value 1']));
+  assert.equal(calls, 1, 'concurrent misses shared one fetch');
+  assert.equal(await resilienceManager.execute(name, fetchValue, policy), 'value 1');
+  assert.equal(resilienceManager.get(name).circuitBreaker.getMetrics().calls, 1, 'a hit never reached the breaker');
+  key = 'k2';
+  assert.equal(await resilienceManager.execute(name, async () => { throw new Error('down'); }, policy), 'fallback');
+  assert.equal(resilienceManager.get(name).cache.has('k2'), false, 'neither the failure nor the fallback answer was cached');
+  assert.equal(await resilienceManager.execute(name, fetchValue, policy), 'value 2');
+  await assert.rejects(resilienceManager.execute(name, fetchValue, { ...policy, cache: { key: () => key, ttl: 1 } }), (e) => e instanceof RangeError && /cache/.test(e.message));
+});
+
+test('WithCache caches a method by its arguments', async () => {
+  const { WithCache } = require('..');
+  let runs = 0;
+  const decorate = WithCache({ ttl: 60000, maxEntries: 10 });
+  const descriptor = { value: async function price(symbol, venue) { runs++; return `${symbol}@${venue}:${this.rate}`; } };
+  decorate({}, 'price', descriptor);
+  const service = { rate: 2, price: descriptor.value };
+  assert.equal(await service.price('ACME', 'XNAS'), 'ACME@XNAS:2');
+  assert.equal(await service.price('ACME', 'XNAS'), 'ACME@XNAS:2');
+  assert.equal(await service.price('ACME', 'XLON'), 'ACME@XLON:2');
+  assert.equal(runs, 2);
+  assert.equal(descriptor.value.name, 'price');
+  assert.throws(() => WithCache({ ttl: -1 }), RangeError);
+  assert.throws(() => WithCache({ key: 'symbol' }), TypeError);
 });

@@ -18,6 +18,8 @@ const { resilienceManager } = require('./manager');
 const { planOf } = require('./policy');
 const { RateLimiter } = require('./rate-limiter');
 const { RateLimitPolicy, rateLimitSpec } = require('./rate-limit-policy');
+const { Cache } = require('./cache');
+const { CachePolicy, cacheSpec } = require('./cache-policy');
 
 /**
  * Makes `wrapper` look like `original` (name and length).
@@ -142,4 +144,33 @@ function WithRateLimit(limitOrLimiter, options) {
   return methodDecorator('WithRateLimit', through((call) => policy.execute(call)));
 }
 
-module.exports = { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback, WithRateLimit, methodDecorator };
+/**
+ * Caches the method's result by a key made from its arguments:
+ * `WithCache({ key?: (...args) => string, ttl?, maxEntries?, staleWhileRevalidate?, name? })` or
+ * `WithCache(cache, { key?, ttl? })`. The default key is the arguments as JSON. Concurrent calls
+ * with one key share one run; a failure is not cached.
+ * @param {object | Cache} optionsOrCache
+ * @param {{ key?: Function, ttl?: number }} [options]
+ */
+function WithCache(optionsOrCache, options) {
+  let policy;
+  if (optionsOrCache instanceof Cache) {
+    const o = v.options('@WithCache()', options, ['key', 'ttl']);
+    if (o.key !== undefined) v.func('@WithCache()', 'key', o.key);
+    policy = new CachePolicy(optionsOrCache, o);
+  } else {
+    const o = v.options('@WithCache()', optionsOrCache, ['key', 'ttl', 'maxEntries', 'staleWhileRevalidate', 'policy', 'clock', 'name']);
+    const { name, ...rest } = o;
+    const spec = cacheSpec('@WithCache()', rest);
+    policy = new CachePolicy(new Cache({ ...spec.settings, ...(name === undefined ? {} : { name }) }, '@WithCache()'), spec);
+  }
+  return methodDecorator(
+    'WithCache',
+    (method) =>
+      function cachedMethod(...args) {
+        return policy.execute(() => method.apply(this, args), undefined, args);
+      },
+  );
+}
+
+module.exports = { WithResilience, WithCircuitBreaker, WithRetry, WithTimeout, WithBulkhead, WithFallback, WithRateLimit, WithCache, methodDecorator };

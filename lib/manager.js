@@ -2,8 +2,8 @@
 /**
  * `resilienceManager`: named, composed protection. `execute(name, fn, policy)` builds the stateful
  * parts of `policy` (circuit breaker, rate limiter, bulkhead) once per name and runs the call through every part,
- * outermost first: **fallback → retry → circuit breaker → rate limit → bulkhead → timeout (per
- * attempt) → fn**.
+ * outermost first: **fallback → cache → retry → circuit breaker → rate limit → bulkhead → timeout
+ * (per attempt) → fn**.
  *
  * Per name, the breaker and bulkhead are built on first use (in `circuitBreakerRegistry` and the
  * named-bulkhead registry, so `createCircuitBreaker(name)` / `createBulkhead(name)` with the same
@@ -22,6 +22,8 @@ const { circuitBreakerRegistry } = require('./registry');
 const { CircuitState } = require('./breaker');
 const { RateLimiter } = require('./rate-limiter');
 const { RateLimitPolicy } = require('./rate-limit-policy');
+const { Cache } = require('./cache');
+const { CachePolicy } = require('./cache-policy');
 
 /** Named composed policies, and the health of everything they protect. */
 class ResilienceManager {
@@ -65,7 +67,8 @@ class ResilienceManager {
     let layers = entry.layers.get(plan);
     if (layers === undefined) {
       const rateLimit = entry.limiter === undefined ? undefined : new RateLimitPolicy(entry.limiter, plan.rateLimit);
-      layers = [plan.fallback, plan.retry, entry.breaker, rateLimit, entry.bulkhead, plan.timeout].filter((l) => l !== undefined);
+      const cache = entry.cache === undefined ? undefined : new CachePolicy(entry.cache, plan.cache, name);
+      layers = [plan.fallback, cache, plan.retry, entry.breaker, rateLimit, entry.bulkhead, plan.timeout].filter((l) => l !== undefined);
       entry.layers.set(plan, layers);
     }
     entry.lastPolicy = policy;
@@ -84,6 +87,8 @@ class ResilienceManager {
         bulkheadKey: plan.bulkheadKey,
         limiter: plan.rateLimit === undefined ? undefined : new RateLimiter({ ...plan.rateLimit.limiterOptions, name }, where),
         rateLimitKey: plan.rateLimitKey,
+        cache: plan.cache === undefined ? undefined : new Cache({ ...plan.cache.settings, name }, where),
+        cacheKey: plan.cacheKey,
         layers: new WeakMap(),
         lastPolicy: undefined,
         lastLayers: undefined,
@@ -95,6 +100,7 @@ class ResilienceManager {
     if (entry.breakerKey !== plan.breakerKey) differs.push('circuitBreaker');
     if (entry.bulkheadKey !== plan.bulkheadKey) differs.push('bulkhead');
     if (entry.rateLimitKey !== plan.rateLimitKey) differs.push('rateLimit');
+    if (entry.cacheKey !== plan.cacheKey) differs.push('cache');
     if (differs.length > 0) {
       throw new RangeError(`${where}: the ${differs.join(' and ')} settings differ from those "${name}" was first built with; use another name, or resilienceManager.remove("${name}") first`);
     }
@@ -108,7 +114,7 @@ class ResilienceManager {
    */
   get(name) {
     const entry = this._entries.get(name);
-    return entry === undefined ? undefined : { circuitBreaker: entry.breaker, bulkhead: entry.bulkhead, rateLimiter: entry.limiter };
+    return entry === undefined ? undefined : { circuitBreaker: entry.breaker, bulkhead: entry.bulkhead, rateLimiter: entry.limiter, cache: entry.cache };
   }
 
   /**

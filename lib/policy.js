@@ -12,11 +12,12 @@ const { RetryPolicy } = require('./retry');
 const { Timeout } = require('./timeout');
 const { Fallback } = require('./fallback');
 const { rateLimitSpec } = require('./rate-limit-policy');
+const { cacheSpec } = require('./cache-policy');
 
 /** The parts a policy object may have, in the order they wrap the call (outermost first). */
-const POLICY_KEYS = Object.freeze(['fallback', 'retry', 'circuitBreaker', 'rateLimit', 'bulkhead', 'timeout', 'cache']);
+const POLICY_KEYS = Object.freeze(['fallback', 'cache', 'retry', 'circuitBreaker', 'rateLimit', 'bulkhead', 'timeout']);
 /** Parts accepted by name that arrive with a later capability. */
-const NOT_YET = Object.freeze({ cache: 'caching' });
+const NOT_YET = Object.freeze({});
 const BULKHEAD_KEYS = Object.freeze(['maxConcurrent', 'maxQueueSize', 'timeout', 'onReject']);
 
 /**
@@ -67,7 +68,10 @@ function compilePolicy(where, policy) {
   let timeout;
   if (p.timeout !== undefined) timeout = p.timeout instanceof Timeout ? p.timeout : new Timeout(p.timeout, `${where} policy.timeout`);
   const rateLimit = p.rateLimit === undefined ? undefined : rateLimitSpec(where, p.rateLimit);
+  const cache = p.cache === undefined ? undefined : cacheSpec(where, p.cache);
   return {
+    cache,
+    cacheKey: cache === undefined ? '' : cache.identity,
     rateLimit,
     rateLimitKey: rateLimit === undefined ? '' : rateLimit.key,
     fallback: p.fallback === undefined ? undefined : new Fallback(p.fallback),
