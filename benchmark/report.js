@@ -47,7 +47,9 @@ function subjectLabel(def) {
 
 /**
  * bulwark's ops/s over each anchor's, for every bulwark case and every anchor case of the same
- * group and loop. An anchor's `target` (a minimum ratio) gives PASS or BELOW.
+ * group and loop. An anchor's `target` (a minimum ratio) gives PASS or BELOW. A bulwark case may
+ * also list anchors it is compared with whatever their loop (`crossLoopAnchors`: its synchronous
+ * API against an anchor whose API is async only, as a caller would use each).
  * @param {Array<{ def: object, result?: object }>} entries
  * @returns {Array<{ group: string, loop: string, subject: string, anchor: string, bulwarkId: string, anchorId: string, ratio: number, target: number | null, status: 'PASS' | 'BELOW' | null }>}
  */
@@ -55,8 +57,13 @@ function computeRatios(entries) {
   const ok = entries.filter((e) => e.result);
   const out = [];
   for (const b of ok.filter((e) => e.def.lib === BULWARK_LIB)) {
+    const cross = b.def.crossLoopAnchors ?? [];
     const anchors = ok.filter(
-      (e) => e.def.group === b.def.group && e.result.loop === b.result.loop && e.def.lib !== BULWARK_LIB && e.def.lib !== BASELINE_LIB,
+      (e) =>
+        e.def.group === b.def.group &&
+        (e.result.loop === b.result.loop || cross.includes(e.def.lib)) &&
+        e.def.lib !== BULWARK_LIB &&
+        e.def.lib !== BASELINE_LIB,
     );
     for (const a of anchors) {
       const ratio = b.result.opsPerSec / a.result.opsPerSec;

@@ -33,7 +33,19 @@ module.exports = [
   },
   {
     group,
-    name: 'bulwark keyed consume(key), 10k keys',
+    name: 'bulwark keyed consume(key), 10k keys (sync, as the middleware calls it)',
+    lib: 'bulwark',
+    kind: 'sync',
+    crossLoopAnchors: ['rate-limiter-flexible'],
+    setup: () => {
+      const { createKeyedRateLimiter } = require('../../index.js');
+      const limiter = createKeyedRateLimiter({ limit: 1e6, interval: 1000, maxKeys: 20_000 });
+      return { fn: (i) => limiter.consume(KEYS[i % KEYS.length]), teardown: () => limiter.close() };
+    },
+  },
+  {
+    group,
+    name: 'bulwark keyed consume(key), 10k keys (awaited)',
     lib: 'bulwark',
     kind: 'async',
     setup: () => {
