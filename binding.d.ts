@@ -38,7 +38,7 @@ export declare class NativeBreaker {
    * Builds a CLOSED breaker; a broken rule throws a `RangeError` and builds nothing. Its
    * counters are registered for metrics under `name` (default `"breaker"`).
    */
-  constructor(options: BreakerOptions, clock?: ManualClock | undefined | null, name?: string | undefined | null)
+  constructor(options: BreakerOptions, clock?: ManualClock | undefined | null, name?: string | undefined | null, scope?: string | undefined | null)
   /** An `Int32Array(1)` whose element is the live gate (`epoch << 2 | state`). */
   gateView(): unknown
   /** `{ admit, ok, done }`: the per-call functions bound to this breaker. */
@@ -75,10 +75,10 @@ export declare class NativeBulkhead {
 /** The native half of a keyed rate limiter. */
 export declare class NativeKeyedLimiter {
   /**
-   * `limit` per `intervalMs` per key, `burst` at once, at most `maxKeys` keys; `whenFull` is
-   * `"evict-lru"` or `"reject"`.
+   * Builds (or, with `scope: "process"`, attaches to) a keyed limiter; a broken rule throws a
+   * `RangeError`.
    */
-  constructor(limit: number, intervalMs: number, burst: number, maxKeys: number, whenFull: string, clock?: ManualClock | undefined | null)
+  constructor(options: KeyedLimiterOptions, clock?: ManualClock | undefined | null)
   /** A `Float64Array(3)`: `[remaining, retryAfterMs, resetMs]` of the last `consume`/`peek`. */
   resultView(): unknown
   /** `{ consume, peek }` bound to this limiter. */
@@ -94,7 +94,7 @@ export declare class NativeKeyedLimiter {
 /** The native half of a rate limiter. */
 export declare class NativeRateLimiter {
   /** `limit` per `intervalMs`, `burst` at once; a broken rule throws a `RangeError`. */
-  constructor(limit: number, intervalMs: number, burst: number, clock?: ManualClock | undefined | null)
+  constructor(limit: number, intervalMs: number, burst: number, clock?: ManualClock | undefined | null, name?: string | undefined | null, scope?: string | undefined | null)
   /** A `Float64Array(3)`: `[remaining, retryAfterMs, resetMs]` of the last `decide`. */
   resultView(): unknown
   /** `{ tryAcquire, decide, waitMs }` bound to this limiter. */
@@ -152,6 +152,24 @@ export interface BreakerOptions {
  * histograms). It stays on for the life of the process.
  */
 export declare function enableMetrics(): void
+
+/** Keyed limiter settings as the shim passes them (validated there; checked again here). */
+export interface KeyedLimiterOptions {
+  /** Requests per interval, per key. */
+  limit: number
+  /** The interval in ms. */
+  intervalMs: number
+  /** Requests admitted at once, per key. */
+  burst: number
+  /** Keys remembered at most. */
+  maxKeys: number
+  /** `"evict-lru"` or `"reject"`. */
+  whenFull: string
+  /** The limiter's name (what threads share with `scope: "process"`). */
+  name?: string
+  /** `"thread"` (default) or `"process"`. */
+  scope?: string
+}
 
 /**
  * Every metric family as JSON: `[{ name, help, type, values: [{ labels, value, metricName? }] }]`

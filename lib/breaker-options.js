@@ -21,6 +21,7 @@ const KNOWN = Object.freeze([
   'window',
   'isFailure',
   'clock',
+  'scope',
 ]);
 
 /** The guide's defaults. */
@@ -93,13 +94,18 @@ function breakerOptions(where, options) {
   const timeout = opt('timeout', v.time) ?? 0;
   const isFailure = opt('isFailure', v.func);
   const clock = clockOption(where, o.clock);
+  const scope = v.scope(where, o.scope);
+  if (scope === 'process' && clock !== undefined) {
+    throw new TypeError(`${where}: clock cannot be used with scope 'process' (the threads of a process share real time)`);
+  }
   return {
+    scope,
     native,
     timeout,
     isFailure,
     clock,
     measure: native.slowCallDurationThreshold !== undefined,
-    signature: JSON.stringify({ ...native, timeout, isFailure: isFailure ? String(isFailure) : null }),
+    signature: JSON.stringify({ ...native, timeout, isFailure: isFailure ? String(isFailure) : null, scope }),
   };
 }
 

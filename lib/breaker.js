@@ -53,7 +53,7 @@ class CircuitBreaker extends SafeEmitter {
     super(HOT_EVENTS);
     v.name(where, 'name', name);
     const cfg = breakerOptions(where, options);
-    const native = new NativeBreaker(cfg.native, cfg.clock ?? null, name);
+    const native = new NativeBreaker(cfg.native, cfg.clock ?? null, name, cfg.scope);
     const hot = native.hotFunctions();
     /** The breaker's name. */
     this.name = name;
@@ -63,7 +63,7 @@ class CircuitBreaker extends SafeEmitter {
     this._ok = hot.ok;
     this._done = hot.done;
     this._seen = this._gate[0];
-    this._fast = this._seen;
+    this._fast = (this._seen & 3) === 0 ? this._seen : -1;
     this._timeout = cfg.timeout;
     this._isFailure = cfg.isFailure;
     this._measure = cfg.measure;

@@ -25,7 +25,7 @@ const REJECTED = 4;
 const TIMED_OUT = 6;
 const QUEUE_FULL = 'BULKHEAD_QUEUE_FULL';
 const QUEUE_TIMEOUT = 'BULKHEAD_QUEUE_TIMEOUT';
-const KNOWN = Object.freeze(['name', 'maxConcurrent', 'maxQueueSize', 'timeout', 'onReject']);
+const KNOWN = Object.freeze(['name', 'maxConcurrent', 'maxQueueSize', 'timeout', 'onReject', 'scope']);
 /** Events checked on every call, as bits of `_listening`. */
 const HOT_EVENTS = Object.freeze(['executionStarted', 'executionCompleted']);
 const STARTED = 1;
@@ -52,6 +52,9 @@ function bulkheadSettings(options, where) {
   const site = where ?? v.site('new Bulkhead', options && typeof options === 'object' ? options.name : undefined);
   const o = v.options(site, options, KNOWN);
   if (o.maxConcurrent === undefined) v.fail(TypeError, site, 'maxConcurrent', 'an integer in [1, 2147483647]', undefined);
+  if (v.scope(site, o.scope) === 'process') {
+    throw new TypeError(`${site}: scope 'process' is not supported for bulkheads yet (a bulkhead belongs to the thread that made it)`);
+  }
   return {
     name: o.name === undefined ? 'bulkhead' : v.name(site, 'name', o.name),
     maxConcurrent: v.count(site, 'maxConcurrent', o.maxConcurrent, 1),

@@ -35,7 +35,12 @@ class KeyedRateLimiter {
     if (whenFull !== 'evict-lru' && whenFull !== 'reject') v.fail(TypeError, where, 'whenFull', "'evict-lru' or 'reject'", whenFull);
     /** What a full limiter does with a new key. */
     this.whenFull = whenFull;
-    this._native = new NativeKeyedLimiter(s.limit, s.interval, s.burst, this.maxKeys, whenFull, s.clock ?? null);
+    /** `'thread'`, or `'process'`: one set of per-key limits for every worker thread of the process. */
+    this.scope = s.scope;
+    this._native = new NativeKeyedLimiter(
+      { limit: s.limit, intervalMs: s.interval, burst: s.burst, maxKeys: this.maxKeys, whenFull, name: this.name, scope: s.scope },
+      s.clock ?? null,
+    );
     const hot = this._native.hotFunctions();
     this._consume = hot.consume;
     this._peek = hot.peek;

@@ -38,7 +38,9 @@ class RateLimiter {
     this.interval = s.interval;
     /** Requests admitted at once. */
     this.burst = s.burst;
-    this._native = new NativeRateLimiter(s.limit, s.interval, s.burst, s.clock ?? null);
+    /** `'thread'`, or `'process'`: one limit for every worker thread of the process. */
+    this.scope = s.scope;
+    this._native = new NativeRateLimiter(s.limit, s.interval, s.burst, s.clock ?? null, this.name, s.scope);
     this._clocked = s.clock !== undefined;
     const hot = this._native.hotFunctions();
     this._try = hot.tryAcquire;
@@ -230,7 +232,7 @@ function createRateLimiter(options) {
     limiters.set(s.name, limiter);
     return limiter;
   }
-  const differ = ['limit', 'interval', 'burst'].filter((k) => existing[k] !== s[k]);
+  const differ = ['limit', 'interval', 'burst', 'scope'].filter((k) => existing[k] !== s[k]);
   if (differ.length > 0 || (s.clock !== undefined) !== (existing._clocked === true)) {
     throw new RangeError(`${where}: a rate limiter named ${JSON.stringify(s.name)} already exists with different settings (${differ.join(', ') || 'clock'})`);
   }

@@ -115,6 +115,17 @@ function options(where, value, allowed, option = 'options') {
 }
 
 /**
+ * A `scope` option: `'thread'` (default) or `'process'` (one native state per name for every
+ * worker thread of the process).
+ * @returns {'thread' | 'process'}
+ */
+function scope(where, value) {
+  if (value === undefined) return 'thread';
+  if (value !== 'thread' && value !== 'process') fail(TypeError, where, 'scope', "'thread' or 'process'", value);
+  return value;
+}
+
+/**
  * Names a call site: `fn("name")`.
  * @param {string} fn
  * @param {unknown} policyName
@@ -123,4 +134,4 @@ function site(fn, policyName) {
   return typeof policyName === 'string' ? `${fn}(${JSON.stringify(policyName)})` : `${fn}()`;
 }
 
-module.exports = { MAX_MS, MAX_COUNT, show, fail, count, time, rate, func, name, options, site };
+module.exports = { MAX_MS, MAX_COUNT, show, fail, count, time, rate, func, name, options, site, scope };

@@ -69,6 +69,21 @@ fn ms(option: &'static str, value: f64) -> std::result::Result<u64, EngineError>
 }
 
 impl BreakerOptions {
+    /// The settings as JSON, to tell same-settings from different-settings process-wide state.
+    fn settings(&self) -> serde_json::Value {
+        serde_json::json!({
+            "failureThreshold": self.failure_threshold,
+            "failureRateThreshold": self.failure_rate_threshold,
+            "slowCallRateThreshold": self.slow_call_rate_threshold,
+            "slowCallDurationThreshold": self.slow_call_duration_threshold,
+            "volumeThreshold": self.volume_threshold,
+            "resetTimeout": self.reset_timeout,
+            "successThreshold": self.success_threshold,
+            "halfOpenMaxCalls": self.half_open_max_calls,
+            "window": [&self.window_kind, self.window_size, self.window_ms, self.window_buckets],
+        })
+    }
+
     fn to_config(&self) -> std::result::Result<BreakerConfig, EngineError> {
         let window = match self.window_kind.as_str() {
             "count" => WindowKind::Count {
@@ -156,19 +171,46 @@ impl NativeBreaker {
         options: BreakerOptions,
         clock: Option<&ManualClock>,
         name: Option<String>,
+        scope: Option<String>,
     ) -> Result<Self> {
-        let config = options
-            .to_config()
-            .map_err(|e| map_error(&env, "NativeBreaker", e))?;
-        let shared = Arc::new(SharedBreaker {
-            engine: Breaker::new(config),
-            clock: BindingClock::from_option(clock),
-        });
-        let source: Arc<dyn Source<BreakerTotals>> = shared.clone();
-        metrics::registry()
-            .write()
-            .breakers
-            .register(name.as_deref().unwrap_or("breaker"), source);
+        let name = name.unwrap_or_else(|| "breaker".to_string());
+        let build = || -> std::result::Result<SharedBreaker, EngineError> {
+            Ok(SharedBreaker {
+                engine: Breaker::new(options.to_config()?),
+                clock: BindingClock::from_option(clock),
+            })
+        };
+        let (shared, built) = if super::scope::is_process(&env, "NativeBreaker", scope.as_deref())?
+        {
+            if clock.is_some() {
+                return Err(map_error(
+                    &env,
+                    "NativeBreaker",
+                    EngineError::invalid(
+                        "clock",
+                        "absent with scope 'process' (threads share real time)",
+                        "a ManualClock",
+                    ),
+                ));
+            }
+            super::scope::process_wide(
+                &env,
+                "NativeBreaker",
+                "circuit breaker",
+                &name,
+                options.settings(),
+                build,
+            )?
+        } else {
+            (
+                Arc::new(build().map_err(|e| map_error(&env, "NativeBreaker", e))?),
+                true,
+            )
+        };
+        if built {
+            let source: Arc<dyn Source<BreakerTotals>> = shared.clone();
+            metrics::registry().write().breakers.register(&name, source);
+        }
         Ok(Self { shared })
     }
 

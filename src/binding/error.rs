@@ -11,7 +11,9 @@ pub const INVALID_OPTION: &str = "ERR_BULWARK_INVALID_OPTION";
 pub fn map_error(env: &Env, context: &str, error: EngineError) -> Error {
     let message = format!("{context}: {error}");
     let thrown = match &error {
-        EngineError::InvalidOption { .. } => env.throw_range_error(&message, Some(INVALID_OPTION)),
+        EngineError::InvalidOption { .. } | EngineError::SharedConflict { .. } => {
+            env.throw_range_error(&message, Some(INVALID_OPTION))
+        }
     };
     match thrown {
         Ok(()) => Error::new(Status::PendingException, message),

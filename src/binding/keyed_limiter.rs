@@ -25,6 +25,25 @@ struct Handle {
     out: Arc<ResultCells>,
 }
 
+/// Keyed limiter settings as the shim passes them (validated there; checked again here).
+#[napi(object)]
+pub struct KeyedLimiterOptions {
+    /// Requests per interval, per key.
+    pub limit: u32,
+    /// The interval in ms.
+    pub interval_ms: f64,
+    /// Requests admitted at once, per key.
+    pub burst: u32,
+    /// Keys remembered at most.
+    pub max_keys: u32,
+    /// `"evict-lru"` or `"reject"`.
+    pub when_full: String,
+    /// The limiter's name (what threads share with `scope: "process"`).
+    pub name: Option<String>,
+    /// `"thread"` (default) or `"process"`.
+    pub scope: Option<String>,
+}
+
 /// The native half of a keyed rate limiter.
 #[napi]
 pub struct NativeKeyedLimiter {
@@ -34,18 +53,27 @@ pub struct NativeKeyedLimiter {
 
 #[napi]
 impl NativeKeyedLimiter {
-    /// `limit` per `intervalMs` per key, `burst` at once, at most `maxKeys` keys; `whenFull` is
-    /// `"evict-lru"` or `"reject"`.
+    /// Builds (or, with `scope: "process"`, attaches to) a keyed limiter; a broken rule throws a
+    /// `RangeError`.
     #[napi(constructor)]
     pub fn new(
         env: Env,
-        limit: u32,
-        interval_ms: f64,
-        burst: u32,
-        max_keys: u32,
-        when_full: String,
+        options: KeyedLimiterOptions,
         clock: Option<&ManualClock>,
     ) -> Result<Self> {
+        const CONTEXT: &str = "NativeKeyedLimiter";
+        let KeyedLimiterOptions {
+            limit,
+            interval_ms,
+            burst,
+            max_keys,
+            when_full,
+            name,
+            scope,
+        } = options;
+        let settings = serde_json::json!({
+            "limit": limit, "interval": interval_ms, "burst": burst, "maxKeys": max_keys, "whenFull": &when_full,
+        });
         let build = || -> std::result::Result<KeyedGcra, EngineError> {
             let when_full = match when_full.as_str() {
                 "evict-lru" => WhenFull::EvictLru,
@@ -60,12 +88,28 @@ impl NativeKeyedLimiter {
             };
             KeyedGcra::new(gcra_config(limit, interval_ms, burst)?, max_keys, when_full)
         };
-        let keyed = build().map_err(|e| map_error(&env, "NativeKeyedLimiter", e))?;
-        Ok(Self {
-            shared: Arc::new(Shared {
-                keyed,
+        let build_shared = || -> std::result::Result<Shared, EngineError> {
+            Ok(Shared {
+                keyed: build()?,
                 clock: BindingClock::from_option(clock),
-            }),
+            })
+        };
+        let shared = if super::scope::is_process(&env, CONTEXT, scope.as_deref())? {
+            let name = name.unwrap_or_default();
+            super::scope::process_wide(
+                &env,
+                CONTEXT,
+                "keyed rate limiter",
+                &name,
+                settings,
+                build_shared,
+            )?
+            .0
+        } else {
+            Arc::new(build_shared().map_err(|e| map_error(&env, CONTEXT, e))?)
+        };
+        Ok(Self {
+            shared,
             out: Arc::default(),
         })
     }

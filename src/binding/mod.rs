@@ -15,3 +15,4 @@ mod keyed_limiter;
 mod metrics;
 mod rate_limiter;
 mod raw;
+mod scope;

@@ -80,14 +80,26 @@ impl NativeRateLimiter {
         interval_ms: f64,
         burst: u32,
         clock: Option<&ManualClock>,
+        name: Option<String>,
+        scope: Option<String>,
     ) -> Result<Self> {
-        let config = gcra_config(limit, interval_ms, burst)
-            .map_err(|e| map_error(&env, "NativeRateLimiter", e))?;
-        Ok(Self {
-            shared: Arc::new(Shared {
-                gcra: Gcra::new(config),
+        const CONTEXT: &str = "NativeRateLimiter";
+        let build = || -> std::result::Result<Shared, EngineError> {
+            Ok(Shared {
+                gcra: Gcra::new(gcra_config(limit, interval_ms, burst)?),
                 clock: BindingClock::from_option(clock),
-            }),
+            })
+        };
+        let shared = if super::scope::is_process(&env, CONTEXT, scope.as_deref())? {
+            let settings =
+                serde_json::json!({ "limit": limit, "interval": interval_ms, "burst": burst });
+            let name = name.unwrap_or_default();
+            super::scope::process_wide(&env, CONTEXT, "rate limiter", &name, settings, build)?.0
+        } else {
+            Arc::new(build().map_err(|e| map_error(&env, CONTEXT, e))?)
+        };
+        Ok(Self {
+            shared,
             out: Arc::default(),
         })
     }

@@ -15,6 +15,16 @@ pub enum EngineError {
         /// The value given, as text.
         value: String,
     },
+    /// Process-wide state of this name exists with other settings (`scope: 'process'`).
+    #[error("a {kind} named {name:?} already exists in this process with different settings ({differing})")]
+    SharedConflict {
+        /// What kind of state (`"circuit breaker"`, ...).
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// The options whose values differ, comma-separated.
+        differing: String,
+    },
 }
 
 impl EngineError {

@@ -18,6 +18,7 @@ pub mod keyed;
 pub mod metric_totals;
 pub mod metrics;
 pub mod policy_counters;
+pub mod registry;
 pub mod split_counter;
 pub mod transition_log;
 pub mod window;

@@ -1,0 +1,147 @@
+'use strict';
+// scope: 'process' with real worker_threads: one breaker and one rate limit for every thread of
+// the process, exactly; conflicting settings refused; 50 spawn → use → terminate() cycles.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { Worker } = require('node:worker_threads');
+const { createCircuitBreaker, createRateLimiter, createKeyedRateLimiter, CircuitOpenError } = require('..');
+
+const ROOT = JSON.stringify(path.join(__dirname, '..'));
+
+/** Runs `body` (the source of an async function of (bulwark, data, port)) in a worker; resolves with what it returns. */
+function inWorker(body, workerData) {
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const bulwark = require(${ROOT});
+    (async (bulwark, data, port) => { ${body} })(bulwark, workerData, parentPort)
+      .then((result) => parentPort.postMessage({ result }), (error) => parentPort.postMessage({ error: { name: error.name, message: error.message, code: error.code } }));
+  `;
+  const worker = new Worker(code, { eval: true, workerData });
+  const done = new Promise((resolve, reject) => {
+    worker.on('message', (m) => {
+      if (m !== null && typeof m === 'object' && 'error' in m) reject(Object.assign(new Error(m.error.message), m.error));
+      else if (m !== null && typeof m === 'object' && 'result' in m) resolve(m.result);
+    });
+    worker.once('error', reject);
+  });
+  return { worker, done };
+}
+
+test('a breaker opened in one worker rejects in every thread at once', async () => {
+  const main = createCircuitBreaker('proc-breaker', { failureThreshold: 1, resetTimeout: 60000, scope: 'process' });
+  const changes = [];
+  main.on('stateChange', (e) => changes.push(e.currentState));
+  const opener = inWorker(`
+    const b = bulwark.createCircuitBreaker('proc-breaker', { failureThreshold: 1, resetTimeout: 60000, scope: 'process' });
+    await b.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+    return b.state;
+  `);
+  assert.equal(await opener.done, 'OPEN');
+  await opener.worker.terminate();
+  let ran = false;
+  await assert.rejects(main.execute(async () => { ran = true; }), CircuitOpenError);
+  assert.equal(ran, false);
+  assert.deepEqual(changes, ['OPEN'], 'this thread learned of the transition at its next call');
+  const other = inWorker(`
+    const b = bulwark.createCircuitBreaker('proc-breaker', { failureThreshold: 1, resetTimeout: 60000, scope: 'process' });
+    const error = await b.execute(async () => 'ran').catch((e) => e.code);
+    return { error, state: b.state };
+  `);
+  assert.deepEqual(await other.done, { error: 'CIRCUIT_OPEN', state: 'OPEN' });
+  await other.worker.terminate();
+  main.reset();
+});
+
+test('half-open across 4 workers admits no more than halfOpenMaxCalls probes in all', async () => {
+  const options = { failureThreshold: 1, resetTimeout: 0, halfOpenMaxCalls: 2, scope: 'process' };
+  const main = createCircuitBreaker('proc-probes', options);
+  await main.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+  const started = new Int32Array(new SharedArrayBuffer(4));
+  const workers = Array.from({ length: 4 }, () =>
+    inWorker(`
+      const b = bulwark.createCircuitBreaker('proc-probes', data.options);
+      const release = new Promise((resolve) => port.on('message', resolve));
+      const calls = Array.from({ length: 50 }, () => b.execute(async () => { Atomics.add(data.started, 0, 1); await release; return 'probe'; }).then(() => 'admitted', (e) => e.code));
+      port.postMessage({ launched: true });
+      const results = await Promise.all(calls);
+      return results.filter((r) => r === 'admitted').length;
+    `, { options, started }),
+  );
+  await Promise.all(workers.map(({ worker }) => new Promise((resolve) => worker.once('message', resolve))));
+  assert.equal(Atomics.load(started, 0), 2, 'exactly halfOpenMaxCalls probes ran, across all workers');
+  workers.forEach(({ worker }) => worker.postMessage('release'));
+  const admitted = await Promise.all(workers.map((w) => w.done));
+  assert.equal(admitted.reduce((a, b) => a + b, 0), 2);
+  await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  assert.equal(main.state, 'CLOSED', 'the probes succeeded and closed the shared breaker');
+});
+
+test('a rate limit of L admits exactly L across 4 workers hammering it', async () => {
+  const options = { name: 'proc-limit', limit: 1000, interval: 3600000, scope: 'process' };
+  const main = createRateLimiter(options);
+  const workers = Array.from({ length: 4 }, () =>
+    inWorker(`
+      const limiter = bulwark.createRateLimiter(data);
+      let admitted = 0;
+      for (let i = 0; i < 1000; i++) if (limiter.tryAcquire()) admitted++;
+      return admitted;
+    `, options),
+  );
+  const counts = await Promise.all(workers.map((w) => w.done));
+  await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  assert.equal(counts.reduce((a, b) => a + b, 0), 1000, `admitted per worker: ${counts}`);
+  assert.equal(main.tryAcquire(), false, 'the main thread shares the same exhausted limit');
+});
+
+test('a keyed limit is shared per key across workers', async () => {
+  const options = { name: 'proc-keyed', limit: 1, interval: 3600000, burst: 10, maxKeys: 100, scope: 'process' };
+  const workers = Array.from({ length: 4 }, () =>
+    inWorker(`
+      const limiter = bulwark.createKeyedRateLimiter(data);
+      const admitted = { a: 0, b: 0 };
+      for (let i = 0; i < 100; i++) for (const k of ['a', 'b']) if (limiter.consume(k).allowed) admitted[k]++;
+      limiter.close();
+      return admitted;
+    `, options),
+  );
+  const counts = await Promise.all(workers.map((w) => w.done));
+  await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  assert.equal(counts.reduce((s, c) => s + c.a, 0), 10);
+  assert.equal(counts.reduce((s, c) => s + c.b, 0), 10);
+  const main = createKeyedRateLimiter(options);
+  assert.equal(main.consume('a').allowed, false, 'the main thread sees the same exhausted key');
+  main.close();
+});
+
+test('the same name with other settings in another thread is a RangeError naming them', async () => {
+  const keep = createCircuitBreaker('proc-conflict', { failureThreshold: 3, scope: 'process' });
+  const w = inWorker(`
+    bulwark.createCircuitBreaker('proc-conflict', { failureThreshold: 4, resetTimeout: 60000, scope: 'process' });
+  `);
+  await assert.rejects(w.done, (e) => e.name === 'RangeError' && /failureThreshold/.test(e.message) && !/resetTimeout/.test(e.message));
+  await w.worker.terminate();
+  assert.equal(keep.state, 'CLOSED');
+  assert.throws(() => createRateLimiter({ limit: 1, interval: 1000, scope: 'process' }), /name/);
+  assert.throws(() => createCircuitBreaker('proc-bad-scope', { scope: 'cluster' }), TypeError);
+});
+
+test('50 cycles of spawn → use shared objects → terminate() mid-call', async () => {
+  const options = { failureThreshold: 1000, resetTimeout: 60000, scope: 'process' };
+  const main = createCircuitBreaker('proc-cycles', options);
+  for (let i = 0; i < 50; i++) {
+    const w = inWorker(`
+      const b = bulwark.createCircuitBreaker('proc-cycles', data);
+      const limiter = bulwark.createRateLimiter({ name: 'proc-cycles-limit', limit: 1e6, interval: 1000, scope: 'process' });
+      limiter.tryAcquire();
+      await b.execute(async () => 'ok');
+      b.execute(() => new Promise(() => {}));
+      port.postMessage('busy');
+      await new Promise(() => {});
+    `, options);
+    await new Promise((resolve) => w.worker.once('message', resolve));
+    await w.worker.terminate();
+  }
+  assert.equal(await main.execute(async () => 'still fine'), 'still fine');
+  assert.ok(main.getMetrics().successes >= 50, 'calls from every worker were counted in the shared state');
+});
