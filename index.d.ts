@@ -128,8 +128,13 @@ export interface CircuitBreakerOptions {
   window?: BreakerWindow;
   /** Which errors count as failures (default: all). Errors it returns false for count as successes, and still reject. */
   isFailure?: (error: unknown) => boolean;
-  /** Drives engine time in tests. */
+  /** Drives engine time in tests (not with `scope: 'process'`). */
   clock?: ManualClock;
+  /**
+   * `'thread'` (default): this thread's own breaker. `'process'`: one breaker per name for every
+   * worker thread of the process (same settings required; kept for the process's lifetime).
+   */
+  scope?: 'thread' | 'process';
 }
 
 /** Payload of `stateChange`. */
@@ -583,6 +588,8 @@ export interface RateLimiterOptions {
   /** A named limiter is registered: the same name with the same settings returns it. */
   name?: string;
   clock?: ManualClock;
+  /** `'process'`: one limit per name for every worker thread of the process (needs `name`). */
+  scope?: 'thread' | 'process';
 }
 
 /** The answer of `consume`: times in ms. */
@@ -600,6 +607,7 @@ export interface RateLimitResult {
 export declare class RateLimiter {
   constructor(options: RateLimiterOptions);
   readonly name: string;
+  readonly scope: 'thread' | 'process';
   readonly limit: number;
   readonly interval: number;
   readonly burst: number;
@@ -631,6 +639,7 @@ export interface KeyedRateLimiterOptions extends RateLimiterOptions {
 export declare class KeyedRateLimiter {
   constructor(options: KeyedRateLimiterOptions);
   readonly name: string;
+  readonly scope: 'thread' | 'process';
   readonly limit: number;
   readonly interval: number;
   readonly burst: number;
