@@ -180,33 +180,26 @@ impl NativeBreaker {
                 clock: BindingClock::from_option(clock),
             })
         };
-        let (shared, built) = if super::scope::is_process(&env, "NativeBreaker", scope.as_deref())?
-        {
-            if clock.is_some() {
-                return Err(map_error(
-                    &env,
-                    "NativeBreaker",
-                    EngineError::invalid(
-                        "clock",
-                        "absent with scope 'process' (threads share real time)",
-                        "a ManualClock",
-                    ),
-                ));
-            }
-            super::scope::process_wide(
+        if clock.is_some() && scope.as_deref() == Some("process") {
+            return Err(map_error(
                 &env,
                 "NativeBreaker",
-                "circuit breaker",
-                &name,
-                options.settings(),
-                build,
-            )?
-        } else {
-            (
-                Arc::new(build().map_err(|e| map_error(&env, "NativeBreaker", e))?),
-                true,
-            )
-        };
+                EngineError::invalid(
+                    "clock",
+                    "absent with scope 'process' (threads share real time)",
+                    "a ManualClock",
+                ),
+            ));
+        }
+        let (shared, built) = super::scope::scoped(
+            &env,
+            "NativeBreaker",
+            "circuit breaker",
+            scope.as_deref(),
+            &name,
+            || options.settings(),
+            build,
+        )?;
         if built {
             let source: Arc<dyn Source<BreakerTotals>> = shared.clone();
             metrics::registry().write().breakers.register(&name, source);

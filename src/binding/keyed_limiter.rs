@@ -5,7 +5,6 @@
 //! whether the request was admitted.
 
 use super::clock::{BindingClock, ManualClock};
-use super::error::map_error;
 use super::rate_limiter::{gcra_config, ResultCells};
 use super::raw;
 use crate::engine::keyed::{KeyDecision, KeyedGcra, WhenFull};
@@ -94,20 +93,15 @@ impl NativeKeyedLimiter {
                 clock: BindingClock::from_option(clock),
             })
         };
-        let shared = if super::scope::is_process(&env, CONTEXT, scope.as_deref())? {
-            let name = name.unwrap_or_default();
-            super::scope::process_wide(
-                &env,
-                CONTEXT,
-                "keyed rate limiter",
-                &name,
-                settings,
-                build_shared,
-            )?
-            .0
-        } else {
-            Arc::new(build_shared().map_err(|e| map_error(&env, CONTEXT, e))?)
-        };
+        let (shared, _) = super::scope::scoped(
+            &env,
+            CONTEXT,
+            "keyed rate limiter",
+            scope.as_deref(),
+            name.as_deref().unwrap_or_default(),
+            || settings,
+            build_shared,
+        )?;
         Ok(Self {
             shared,
             out: Arc::default(),
@@ -117,10 +111,7 @@ impl NativeKeyedLimiter {
     /// A `Float64Array(3)`: `[remaining, retryAfterMs, resetMs]` of the last `consume`/`peek`.
     #[napi]
     pub fn result_view<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
-        let out = Arc::clone(&self.out);
-        let view = raw::float64_array_view(env, out.0.as_ptr(), 3, Arc::clone(&out))?;
-        // SAFETY: `view` was just created in this env.
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), view) })
+        self.out.view(env)
     }
 
     /// `{ consume, peek }` bound to this limiter.

@@ -6,7 +6,6 @@
 //! result objects in JS instead of receiving one across the boundary (~600 ns).
 
 use super::clock::{ms_to_nanos, BindingClock, ManualClock};
-use super::error::map_error;
 use super::raw;
 use crate::engine::gcra::{Decision, Gcra, GcraConfig};
 use crate::engine::{Clock, EngineError};
@@ -21,6 +20,13 @@ use std::sync::Arc;
 pub struct ResultCells(pub [AtomicU64; 3]);
 
 impl ResultCells {
+    /// A `Float64Array(3)` over these cells, keeping them alive while it lives.
+    pub fn view<'env>(self: &Arc<Self>, env: &'env Env) -> Result<Unknown<'env>> {
+        let view = raw::float64_array_view(env, self.0.as_ptr(), 3, Arc::clone(self))?;
+        // SAFETY: `view` was just created in this env.
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), view) })
+    }
+
     /// Stores one answer.
     pub fn write(&self, remaining: f64, retry_after_nanos: u64, reset_nanos: u64) {
         self.0[0].store(remaining.to_bits(), Ordering::Relaxed);
@@ -90,14 +96,15 @@ impl NativeRateLimiter {
                 clock: BindingClock::from_option(clock),
             })
         };
-        let shared = if super::scope::is_process(&env, CONTEXT, scope.as_deref())? {
-            let settings =
-                serde_json::json!({ "limit": limit, "interval": interval_ms, "burst": burst });
-            let name = name.unwrap_or_default();
-            super::scope::process_wide(&env, CONTEXT, "rate limiter", &name, settings, build)?.0
-        } else {
-            Arc::new(build().map_err(|e| map_error(&env, CONTEXT, e))?)
-        };
+        let (shared, _) = super::scope::scoped(
+            &env,
+            CONTEXT,
+            "rate limiter",
+            scope.as_deref(),
+            name.as_deref().unwrap_or_default(),
+            || serde_json::json!({ "limit": limit, "interval": interval_ms, "burst": burst }),
+            build,
+        )?;
         Ok(Self {
             shared,
             out: Arc::default(),
@@ -107,10 +114,7 @@ impl NativeRateLimiter {
     /// A `Float64Array(3)`: `[remaining, retryAfterMs, resetMs]` of the last `decide`.
     #[napi]
     pub fn result_view<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
-        let out = Arc::clone(&self.out);
-        let view = raw::float64_array_view(env, out.0.as_ptr(), 3, Arc::clone(&out))?;
-        // SAFETY: `view` was just created in this env.
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), view) })
+        self.out.view(env)
     }
 
     /// `{ tryAcquire, decide, waitMs }` bound to this limiter.

@@ -60,3 +60,24 @@ pub fn is_process(env: &Env, context: &str, scope: Option<&str>) -> Result<bool>
         )),
     }
 }
+
+/// The state for `scope`: this object's own, or (`"process"`) the process-wide one of `name` with
+/// these `settings`. Returns `(state, built_by_this_call)`.
+pub fn scoped<T: Send + Sync + 'static>(
+    env: &Env,
+    context: &str,
+    kind: &'static str,
+    scope: Option<&str>,
+    name: &str,
+    settings: impl FnOnce() -> serde_json::Value,
+    build: impl FnOnce() -> std::result::Result<T, EngineError>,
+) -> Result<(Arc<T>, bool)> {
+    if is_process(env, context, scope)? {
+        process_wide(env, context, kind, name, settings(), build)
+    } else {
+        Ok((
+            Arc::new(build().map_err(|e| map_error(env, context, e))?),
+            true,
+        ))
+    }
+}
