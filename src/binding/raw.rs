@@ -140,17 +140,7 @@ pub unsafe fn callback_args<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> (*mut c_void, [sys::napi_value; N]) {
-    let mut argc = N;
-    let mut argv = [ptr::null_mut(); N];
-    let mut data = ptr::null_mut();
-    sys::napi_get_cb_info(
-        env,
-        info,
-        &mut argc,
-        argv.as_mut_ptr(),
-        ptr::null_mut(),
-        &mut data,
-    );
+    let (data, argv, _) = callback_args_counted::<N>(env, info);
     (data, argv)
 }
 
