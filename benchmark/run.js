@@ -66,6 +66,10 @@ async function main() {
   if (await runChildIfAsked(CASES)) return;
 
   const filter = process.argv[2];
+  if (filter === 'workers') {
+    await require('./workers').main();
+    return;
+  }
   const selected = selectCases(CASES, filter);
   if (selected.length === 0) {
     console.error(`no benchmark case matches ${JSON.stringify(filter)}`);
@@ -90,6 +94,10 @@ async function main() {
   const hitRatios = require('./cases/cache').hitRatioReport(selected);
   if (hitRatios) console.log(`\n${hitRatios}`);
   saveResults(filter, entries, ratios, overheads);
+  if (filter === undefined) {
+    console.log('');
+    await require('./workers').main();
+  }
   console.log('');
   console.log(`results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
   if (entries.some((e) => !e.result)) process.exitCode = 1;
