@@ -351,3 +351,30 @@ test('guide: force a registered breaker open for testing', async () => {
   assert.equal(circuitBreakerRegistry.get(name).state, 'OPEN');
   circuitBreakerRegistry.get(name).reset();
 });
+
+test('batched successes: counts, window and failure runs stay exact', async () => {
+  const breaker = new CircuitBreaker(unique('batched'), { failureThreshold: 3, window: { size: 100 } });
+  for (let i = 0; i < 1000; i++) await breaker.execute(ok());
+  let m = breaker.getMetrics();
+  assert.equal(m.successes, 1000);
+  assert.equal(m.windowCalls, 100);
+  await failTimes(breaker, 2);
+  for (let i = 0; i < 45; i++) await breaker.execute(ok()); // a run of successes between failures
+  await failTimes(breaker, 2);
+  assert.equal(breaker.state, 'CLOSED', 'the successes reset the failure run before the next failures were counted');
+  m = breaker.getMetrics();
+  assert.equal(m.consecutiveFailures, 2);
+  assert.equal(m.failureRate, 0.04, 'window order kept: 4 failures among the last 100 calls');
+  await failTimes(breaker, 1);
+  assert.equal(breaker.state, 'OPEN');
+});
+
+test('metrics() shows batched successes exactly, without getMetrics()', async () => {
+  const { metrics } = require('..');
+  const name = unique('batched-metrics');
+  const breaker = createCircuitBreaker(name, {});
+  for (let i = 0; i < 45; i++) await breaker.execute(ok());
+  const line = metrics().split('\n').find((l) => l.startsWith('circuit_breaker_calls_total') && l.includes(`name="${name}"`) && l.includes('result="success"'));
+  assert.ok(line, 'the success counter is rendered');
+  assert.equal(Number(line.split(' ').pop()), 45);
+});

@@ -26,6 +26,10 @@ const STATE_NAMES = Object.freeze(['CLOSED', 'OPEN', 'HALF_OPEN', 'OPEN']);
 /** Events checked on every call, as bits of `_listening`. */
 const HOT_EVENTS = Object.freeze(['call']);
 const CALL_EVENT = 1;
+/** Successes of a CLOSED breaker without rate rules are recorded natively in batches of this many. */
+const BATCH = 32;
+/** Breakers of this thread holding unrecorded successes, held weakly (flushed before metrics are rendered). */
+const pendingBreakers = new Set();
 const SUCCESS = 0;
 const FAILURE = 1;
 const TIMEOUT = 2;
@@ -62,6 +66,15 @@ class CircuitBreaker extends SafeEmitter {
     this._admit = hot.admit;
     this._ok = hot.ok;
     this._done = hot.done;
+    this._okMany = hot.okMany;
+    // Without rate rules a success can never cause a transition, so successes in CLOSED can be
+    // recorded in batches (one native call per BATCH), flushed before any failure so the window
+    // keeps the calls' order, and before anything reads the counts.
+    // Process-scoped breakers record every call at once: another thread may read or render the
+    // shared counts at any time, and a terminated worker could not flush its batch.
+    this._batched = cfg.scope === 'thread' && cfg.native.failureRateThreshold === undefined && cfg.native.slowCallRateThreshold === undefined;
+    this._pending = 0;
+    this._weak = new WeakRef(this);
     this._seen = this._gate[0];
     this._fast = (this._seen & 3) === 0 ? this._seen : -1;
     this._timeout = cfg.timeout;
@@ -134,12 +147,21 @@ class CircuitBreaker extends SafeEmitter {
 
   /** Builds the settle handlers for one ticket; reused while the ticket stays the same (all of CLOSED). */
   _makeHandlers(ticket) {
+    this._flush();
     this._handlerTicket = ticket;
-    this._onValue = (value) => {
-      const g = this._ok(ticket);
-      if (g !== this._seen) this._sync(g);
-      return value;
-    };
+    // Only successes admitted in CLOSED are batched: a probe's success decides a transition.
+    this._onValue = this._batched && (ticket & 3) === 0
+      ? (value) => {
+          const n = ++this._pending;
+          if (n === 1) pendingBreakers.add(this._weak);
+          else if (n >= BATCH) this._flush();
+          return value;
+        }
+      : (value) => {
+          const g = this._ok(ticket);
+          if (g !== this._seen) this._sync(g);
+          return value;
+        };
     this._onError = (error) => {
       this._recordError(ticket, error, -1);
       throw error;
@@ -168,8 +190,19 @@ class CircuitBreaker extends SafeEmitter {
     );
   }
 
+  /** Records the successes gathered since the last flush (under the ticket they were admitted with). */
+  _flush() {
+    const n = this._pending;
+    if (n === 0) return;
+    this._pending = 0;
+    pendingBreakers.delete(this._weak);
+    const g = this._okMany(this._handlerTicket, n);
+    if (g !== this._seen) this._sync(g);
+  }
+
   /** Records a rejection of `fn` (or its sync throw); returns the outcome recorded. */
   _recordError(ticket, error, duration, deferSync = false) {
+    if (this._pending !== 0) this._flush();
     let outcome = FAILURE;
     if (isOwnTimeout(error)) {
       outcome = TIMEOUT;
@@ -189,6 +222,7 @@ class CircuitBreaker extends SafeEmitter {
 
   /** Admission outside CLOSED (OPEN, HALF_OPEN) or after a transition this object has not seen. */
   _admitSlow() {
+    if (this._pending !== 0) this._flush();
     const ticket = this._admit();
     const g = this._gate[0];
     if (g !== this._seen) this._sync(g);
@@ -207,6 +241,7 @@ class CircuitBreaker extends SafeEmitter {
   _sync(g) {
     const seen = this._seen;
     if (g === seen) return;
+    if (this._pending !== 0) this._flush();
     const flat = this._native.transitionsSince(seen);
     const last = flat.length > 0 ? flat[flat.length - 1] : g;
     this._seen = last;
@@ -229,11 +264,13 @@ class CircuitBreaker extends SafeEmitter {
 
   /** Opens the breaker until `reset()`: every call is rejected with `CircuitOpenError`. */
   forceOpen() {
+    this._flush();
     this._sync(this._native.forceOpen());
   }
 
   /** Closes the breaker and clears its rolling window and failure run. */
   reset() {
+    this._flush();
     this._sync(this._native.reset());
   }
 
@@ -242,6 +279,7 @@ class CircuitBreaker extends SafeEmitter {
    * @returns {import('../index').CircuitBreakerMetrics}
    */
   getMetrics() {
+    this._flush();
     const state = this.state;
     const s = this._native.snapshot();
     return {
@@ -262,4 +300,13 @@ class CircuitBreaker extends SafeEmitter {
   }
 }
 
-module.exports = { CircuitBreaker, CircuitState, STATE_NAMES };
+/** Records every breaker's gathered successes now (before metrics are rendered). */
+function flushBreakers() {
+  for (const ref of pendingBreakers) {
+    const breaker = ref.deref();
+    if (breaker === undefined) pendingBreakers.delete(ref);
+    else breaker._flush();
+  }
+}
+
+module.exports = { CircuitBreaker, CircuitState, STATE_NAMES, flushBreakers };

@@ -11,6 +11,7 @@
  */
 const native = require('./native');
 const { METRICS_FLAG } = require('./metric-cells');
+const { flushBreakers } = require('./breaker');
 
 /** The `Content-Type` of what `metrics()` returns. */
 const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -24,6 +25,7 @@ const AGGREGATORS = Object.freeze({ circuit_breaker_state: 'max' });
  */
 function enableMetrics() {
   if (METRICS_FLAG[0] === 0) native.enableMetrics();
+  flushBreakers();
 }
 
 /**
@@ -42,6 +44,7 @@ let snapshot = null;
 /** The families now; one native read serves every `get()` of one scrape (same tick). */
 function families() {
   if (snapshot === null) {
+    flushBreakers();
     snapshot = JSON.parse(native.metricsFamiliesJson());
     for (const family of snapshot) for (const value of family.values) value.labels = Object.fromEntries(value.labels);
     queueMicrotask(() => {

@@ -224,6 +224,7 @@ impl NativeBreaker {
             &[
                 ("admit", c"admit", admit),
                 ("ok", c"ok", record_ok),
+                ("okMany", c"okMany", record_ok_many),
                 ("done", c"done", record_done),
             ],
             || Arc::clone(&self.shared),
@@ -331,6 +332,24 @@ unsafe extern "C" fn record_ok(
         let gate = b
             .engine
             .record(ticket as u32, Outcome::Success, None, &b.clock);
+        raw::js_int32(env, gate as i32)
+    })
+}
+
+/// `okMany(ticket, n)` → gate after recording `n` successes at once (see `Breaker::record_successes`).
+unsafe extern "C" fn record_ok_many(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let (data, [ticket, n]) = raw::callback_args::<2>(env, info);
+        let (Some(ticket), Some(n)) = (raw::int32(env, ticket), raw::int32(env, n)) else {
+            return raw::throw_type_error(env, c"okMany(ticket, n): numbers expected");
+        };
+        let b = shared_of(data);
+        let gate = b
+            .engine
+            .record_successes(ticket as u32, n.max(0) as u32, &b.clock);
         raw::js_int32(env, gate as i32)
     })
 }

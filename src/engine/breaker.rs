@@ -299,6 +299,32 @@ impl Breaker {
         }
     }
 
+    /// Records `n` successful calls admitted under `ticket` at once: a batch the shim gathered in
+    /// CLOSED for a breaker without rate rules (where one success cannot cause a transition). The
+    /// shim flushes its batch before any failure, so the window keeps the calls' order. Returns the gate.
+    pub fn record_successes(&self, ticket: u32, n: u32, clock: &impl Clock) -> u32 {
+        self.counters
+            .0
+            .successes
+            .fetch_add(u64::from(n), Ordering::Relaxed);
+        let g = self.gate();
+        if g != ticket || gate::state_of(g) != CircuitState::Closed {
+            return g;
+        }
+        let consecutive = &self.consecutive.0;
+        if consecutive.load(Ordering::Relaxed) != 0 {
+            consecutive.store(0, Ordering::Relaxed);
+        }
+        let sample = Sample {
+            failure: false,
+            slow: false,
+        };
+        for _ in 0..n {
+            self.window.record(sample, || clock.now_nanos());
+        }
+        self.gate()
+    }
+
     fn count(&self, outcome: Outcome, slow: bool) {
         let c = &self.counters.0;
         match outcome {
