@@ -4,6 +4,8 @@
  * @module benchmark/cases/ratelimit
  */
 const group = 'ratelimit';
+/** Keyed limits have their own group, so they are not paired with the single-limit anchor. */
+const keyedGroup = 'keyed';
 const KEYS = Array.from({ length: 10_000 }, (_, i) => `user:${i * 7919 + 12345}`);
 
 module.exports = [
@@ -32,7 +34,7 @@ module.exports = [
     },
   },
   {
-    group,
+    group: keyedGroup,
     name: 'bulwark keyed consume(key), 10k keys (sync, as the middleware calls it)',
     lib: 'bulwark',
     kind: 'sync',
@@ -44,7 +46,7 @@ module.exports = [
     },
   },
   {
-    group,
+    group: keyedGroup,
     name: 'bulwark keyed consume(key), 10k keys (awaited)',
     lib: 'bulwark',
     kind: 'async',
@@ -55,7 +57,7 @@ module.exports = [
     },
   },
   {
-    group,
+    group: keyedGroup,
     name: 'rate-limiter-flexible RateLimiterMemory.consume(key), 10k keys',
     lib: 'rate-limiter-flexible',
     kind: 'async',
