@@ -6,13 +6,7 @@ const assert = require('node:assert/strict');
 const fc = require('fast-check');
 const { createBulkhead, Bulkhead, BulkheadRejectedError, ResilienceError } = require('..');
 
-const deferred = () => {
-  let resolve;
-  let reject;
-  const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
-  return { promise, resolve, reject };
-};
-const tick = () => new Promise((r) => setImmediate(r));
+const { deferred, tick } = require('./helpers');
 
 test('guide: createBulkhead(name, 10, 50) runs 10 at once, queues 50, rejects the rest with BULKHEAD_QUEUE_FULL', async () => {
   const bulkhead = createBulkhead('api-calls', 10, 50);

@@ -14,13 +14,7 @@ const { ManualClock } = require('../lib/clock');
 const { metrics } = require('../lib/metrics');
 
 const SIZE = 2; // native cell: entries held
-const deferred = () => {
-  let resolve;
-  let reject;
-  const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
-  return { promise, resolve, reject };
-};
-const tick = () => new Promise((r) => setImmediate(r));
+const { deferred, tick } = require('./helpers');
 const evictions = (cache) => {
   const seen = [];
   cache.on('evict', (e) => seen.push(`${e.key}:${e.reason}`));
