@@ -91,6 +91,44 @@ export declare class NativeKeyedLimiter {
   sweep(): number
 }
 
+/** This thread's lease on the process-wide bulkhead of a name. */
+export declare class NativeProcessBulkhead {
+  /**
+   * Attaches to (or creates) the process-wide bulkhead `name` with `maxConcurrent` permits and
+   * a process-wide queue of `maxQueueSize`; `timeout` (queue wait, ms) is part of the settings
+   * every thread must agree on. Call `installBulkheadWaker` on this thread first.
+   */
+  constructor(name: string, maxConcurrent: number, maxQueueSize: number, timeout: number)
+  /**
+   * An `Int32Array` over the shared permit and counter cells (layout in `engine::bulkhead`);
+   * JS reads it, and bumps the refusal counters with `Atomics`.
+   */
+  cellsView(): unknown
+  /**
+   * `{ acquire, release }`: `acquire()` → whether a permit was taken (only when nobody is
+   * queued); `release()` → how many of this thread's queued calls it granted a permit to.
+   */
+  hotFunctions(): object
+  /**
+   * Queues call `waiter`: `-1 - g` when the queue is full (refused), else `g`, the number of
+   * this thread's calls granted a permit and waiting to be collected with `takeGranted()`.
+   */
+  enqueue(waiter: number): number
+  /** Takes `waiter` out of the queue; `false` when it was already granted a permit. */
+  leave(waiter: number): boolean
+  /** The ids of this thread's calls granted a permit, oldest first; they now hold it. */
+  takeGranted(): Array<number>
+  /**
+   * Gives back a permit whose call never ran (it left the queue as it was granted); returns
+   * how many of this thread's queued calls were granted a permit by it.
+   */
+  giveBack(): number
+  /** Permits held by this thread's calls. */
+  held(): number
+  /** Gives back everything this handle holds; it takes nothing afterwards. */
+  close(): void
+}
+
 /** The native half of a rate limiter. */
 export declare class NativeRateLimiter {
   /** `limit` per `intervalMs`, `burst` at once; a broken rule throws a `RangeError`. */
@@ -147,11 +185,21 @@ export interface BreakerOptions {
   windowBuckets?: number
 }
 
+/** Keeps this thread's event loop alive while it has calls queued on a process-wide bulkhead. */
+export declare function bulkheadWakerKeepAlive(keep: boolean): void
+
 /**
  * Turns on the process-wide metrics flag (breakers start measuring call durations for their
  * histograms). It stays on for the life of the process.
  */
 export declare function enableMetrics(): void
+
+/**
+ * Installs this thread's wake-up function for process-wide bulkheads (once per thread; later
+ * calls do nothing): `onGrants()` runs on this thread when another thread granted permits to
+ * calls queued here.
+ */
+export declare function installBulkheadWaker(onGrants: () => void): void
 
 /** Keyed limiter settings as the shim passes them (validated there; checked again here). */
 export interface KeyedLimiterOptions {

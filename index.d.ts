@@ -381,6 +381,13 @@ export interface BulkheadOptions {
   timeout?: number;
   /** Called with `'BULKHEAD_QUEUE_FULL'` or `'BULKHEAD_QUEUE_TIMEOUT'` on each refusal. */
   onReject?: (reason: 'BULKHEAD_QUEUE_FULL' | 'BULKHEAD_QUEUE_TIMEOUT') => void;
+  /**
+   * `'thread'` (default): this thread's own permits. `'process'`: one permit pool and one FIFO
+   * queue for every worker thread asking for this `name` with the same `maxConcurrent`,
+   * `maxQueueSize` and `timeout` (other settings: `RangeError`); permits held by a thread that
+   * ends or is terminated come back.
+   */
+  scope?: 'thread' | 'process';
 }
 
 /** `state` of a bulkhead. */
@@ -406,6 +413,8 @@ export interface BulkheadMetrics extends BulkheadState {
 export declare class Bulkhead extends EventEmitter {
   constructor(options: BulkheadOptions);
   readonly name: string;
+  /** `'thread'` or `'process'` (one permit pool for every worker thread). */
+  readonly scope: 'thread' | 'process';
   readonly maxConcurrent: number;
   readonly maxQueueSize: number;
   /** Longest wait in the queue, ms (0 = no limit). */
@@ -422,7 +431,12 @@ export declare class Bulkhead extends EventEmitter {
 }
 
 /** Creates a bulkhead: `maxConcurrent` at once, `maxQueueSize` waiting. */
-export declare function createBulkhead(name: string, maxConcurrent: number, maxQueueSize?: number): Bulkhead;
+export declare function createBulkhead(
+  name: string,
+  maxConcurrent: number,
+  maxQueueSize?: number,
+  options?: Pick<BulkheadOptions, 'timeout' | 'scope' | 'onReject'>,
+): Bulkhead;
 
 // ---------------------------------------------------------------- fallback
 

@@ -39,6 +39,23 @@ function bump(cells, i) {
   if (++cells[i] === 0) cells[i + 1]++;
 }
 
+/**
+ * A rejected promise when `execute(fn, signal)` cannot run: `fn` not a function, `signal` not an
+ * AbortSignal, or already aborted (its reason). `undefined` when the call may go ahead.
+ */
+function refuseCall(bulkhead, fn, signal) {
+  if (typeof fn !== 'function') {
+    return Promise.reject(new TypeError(`Bulkhead(${JSON.stringify(bulkhead.name)}).execute(): fn must be a function, got ${v.show(fn)}`));
+  }
+  if (signal !== undefined) {
+    if (!(signal instanceof AbortSignal)) {
+      return Promise.reject(new TypeError(`Bulkhead(${JSON.stringify(bulkhead.name)}).execute(): signal must be an AbortSignal, got ${v.show(signal)}`));
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+  }
+  return undefined;
+}
+
 function readCounter(cells, i) {
   return (cells[i + 1] >>> 0) * 4294967296 + (cells[i] >>> 0);
 }
@@ -52,10 +69,9 @@ function bulkheadSettings(options, where) {
   const site = where ?? v.site('new Bulkhead', options && typeof options === 'object' ? options.name : undefined);
   const o = v.options(site, options, KNOWN);
   if (o.maxConcurrent === undefined) v.fail(TypeError, site, 'maxConcurrent', 'an integer in [1, 2147483647]', undefined);
-  if (v.scope(site, o.scope) === 'process') {
-    throw new TypeError(`${site}: scope 'process' is not supported for bulkheads yet (a bulkhead belongs to the thread that made it)`);
-  }
+  const scope = v.scope(site, o.scope);
   return {
+    scope,
     name: o.name === undefined ? 'bulkhead' : v.name(site, 'name', o.name),
     maxConcurrent: v.count(site, 'maxConcurrent', o.maxConcurrent, 1),
     maxQueueSize: o.maxQueueSize === undefined ? 0 : v.count(site, 'maxQueueSize', o.maxQueueSize, 0),
@@ -96,8 +112,15 @@ class Bulkhead extends SafeEmitter {
    * @param {string} [where] call site for error messages
    */
   constructor(options, where) {
-    super(HOT_EVENTS);
     const s = bulkheadSettings(options, where);
+    if (s.scope === 'process' && new.target === Bulkhead) {
+      // One permit pool for every thread: see ./bulkhead-process.js.
+      const { ProcessBulkhead } = require('./bulkhead-process');
+      return new ProcessBulkhead(options, where);
+    }
+    super(HOT_EVENTS);
+    /** `'thread'` (this thread's own permits) or `'process'` (shared by every worker thread). */
+    this.scope = s.scope;
     /** The bulkhead's name. */
     this.name = s.name;
     /** Executions allowed at once. */
@@ -107,8 +130,7 @@ class Bulkhead extends SafeEmitter {
     /** Longest wait in the queue, ms (0 = no limit). */
     this.timeout = s.timeout;
     this._onReject = s.onReject;
-    this._native = new NativeBulkhead(this.maxConcurrent, this.maxQueueSize, this.name);
-    this._cells = this._native.cellsView();
+    this._attach();
     this._head = null;
     this._tail = null;
     this._onValue = (value) => {
@@ -119,6 +141,17 @@ class Bulkhead extends SafeEmitter {
       this._release();
       throw error;
     };
+  }
+
+  /** Builds the native permit cells (a process-wide bulkhead attaches to shared ones instead). */
+  _attach() {
+    this._native = new NativeBulkhead(this.maxConcurrent, this.maxQueueSize, this.name);
+    this._cells = this._native.cellsView();
+  }
+
+  /** Adds one to the counter at `i` (this thread is the only writer). */
+  _bump(i) {
+    bump(this._cells, i);
   }
 
   /** `{ active, available, queued }` now. */
@@ -136,14 +169,9 @@ class Bulkhead extends SafeEmitter {
    * @returns {Promise<T>}
    */
   execute(fn, signal) {
-    if (typeof fn !== 'function') {
-      return Promise.reject(new TypeError(`Bulkhead(${JSON.stringify(this.name)}).execute(): fn must be a function, got ${v.show(fn)}`));
-    }
-    if (signal !== undefined) {
-      if (!(signal instanceof AbortSignal)) {
-        return Promise.reject(new TypeError(`Bulkhead(${JSON.stringify(this.name)}).execute(): signal must be an AbortSignal, got ${v.show(signal)}`));
-      }
-      if (signal.aborted) return Promise.reject(signal.reason);
+    if (typeof fn !== 'function' || signal !== undefined) {
+      const refused = refuseCall(this, fn, signal);
+      if (refused !== undefined) return refused;
     }
     const cells = this._cells;
     if (cells[AVAILABLE] > 0) {
@@ -256,7 +284,7 @@ class Bulkhead extends SafeEmitter {
       waiter.reject(reason);
       return;
     }
-    bump(this._cells, TIMED_OUT);
+    this._bump(TIMED_OUT);
     waiter.reject(this._refuse(QUEUE_TIMEOUT));
   }
 
@@ -266,7 +294,7 @@ class Bulkhead extends SafeEmitter {
 
   /** Counts a refusal, tells `onReject` and `rejected` listeners, and builds the error. */
   _refuse(reason) {
-    bump(this._cells, REJECTED);
+    this._bump(REJECTED);
     const { active, queued } = this.state;
     if (this._onReject !== undefined) {
       try {
@@ -302,7 +330,7 @@ const bulkheads = new Map();
 
 /** The settings that identify a bulkhead for "same name, same settings" checks. */
 function identity(s) {
-  return { maxConcurrent: s.maxConcurrent, maxQueueSize: s.maxQueueSize, timeout: s.timeout, onReject: s.onReject ? String(s.onReject) : null };
+  return { scope: s.scope, maxConcurrent: s.maxConcurrent, maxQueueSize: s.maxQueueSize, timeout: s.timeout, onReject: s.onReject ? String(s.onReject) : null };
 }
 
 /**
@@ -337,10 +365,16 @@ function namedBulkhead(options, where) {
  * @param {string} name
  * @param {number} maxConcurrent
  * @param {number} [maxQueueSize]
+ * @param {{ timeout?: number, scope?: 'thread' | 'process', onReject?: (reason: string) => void }} [options]
+ *   `scope: 'process'` shares one permit pool and queue with every worker thread of the process
  * @returns {Bulkhead}
  */
-function createBulkhead(name, maxConcurrent, maxQueueSize = 0) {
-  return namedBulkhead({ name, maxConcurrent, maxQueueSize }, v.site('createBulkhead', name));
+function createBulkhead(name, maxConcurrent, maxQueueSize = 0, options = undefined) {
+  const site = v.site('createBulkhead', name);
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`${site}: options must be an object, got ${v.show(options)}`);
+  }
+  return namedBulkhead({ ...options, name, maxConcurrent, maxQueueSize }, site);
 }
 
-module.exports = { Bulkhead, createBulkhead, namedBulkhead, bulkheads };
+module.exports = { Bulkhead, createBulkhead, namedBulkhead, bulkheads, bulkheadSettings, refuseCall, Waiter, QUEUE_FULL, QUEUE_TIMEOUT, TIMED_OUT, STARTED, COMPLETED_EVENT };

@@ -13,6 +13,8 @@ mod clock;
 mod error;
 mod keyed_limiter;
 mod metrics;
+mod process_bulkhead;
 mod rate_limiter;
 mod raw;
 mod scope;
+mod thread_waker;

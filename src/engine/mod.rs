@@ -19,6 +19,7 @@ pub mod metric_totals;
 pub mod metrics;
 pub mod policy_counters;
 pub mod registry;
+pub mod shared_bulkhead;
 pub mod split_counter;
 pub mod transition_log;
 pub mod window;

@@ -1,0 +1,156 @@
+'use strict';
+// Process-wide bulkheads with real worker_threads: never more than N executing across all
+// threads, FIFO hand-offs across threads, permits and queue places of a terminate()d worker come
+// back, and a worker waiting only for a permit stays alive until it gets one.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { Bulkhead, BulkheadRejectedError, createBulkhead } = require('..');
+const { inWorker, nextMessage } = require('./in-worker');
+const { deferred } = require('./helpers');
+
+test('a bulkhead of N never has more than N executing across 4 workers, and every call runs', async () => {
+  const N = 3;
+  const options = { name: 'proc-peak', maxConcurrent: N, maxQueueSize: 10000, scope: 'process' };
+  const main = new Bulkhead(options);
+  // [running, peak, completed]
+  const counters = new Int32Array(new SharedArrayBuffer(12));
+  const workers = Array.from({ length: 4 }, (_, id) =>
+    inWorker(`
+      const b = new bulwark.Bulkhead(data.options);
+      const c = data.counters;
+      const enter = () => {
+        const now = Atomics.add(c, 0, 1) + 1;
+        for (let peak = Atomics.load(c, 1); now > peak; peak = Atomics.load(c, 1)) {
+          if (Atomics.compareExchange(c, 1, peak, now) === peak) break;
+        }
+      };
+      const leave = () => { Atomics.sub(c, 0, 1); Atomics.add(c, 2, 1); };
+      const calls = [];
+      for (let i = 0; i < 150; i++) {
+        calls.push(b.execute(async () => {
+          enter();
+          // alternate hold times: a microtask, an I/O turn, a timer
+          if (i % 3 === 1) await new Promise((r) => setImmediate(r));
+          else if (i % 3 === 2) await new Promise((r) => setTimeout(r, 1));
+          leave();
+          return i;
+        }));
+      }
+      const results = await Promise.all(calls);
+      return { sum: results.reduce((a, b) => a + b, 0), held: b.heldByThisThread };
+    `, { options, counters, id }),
+  );
+  const results = await Promise.all(workers.map((w) => w.done));
+  await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  for (const r of results) assert.deepEqual(r, { sum: (149 * 150) / 2, held: 0 });
+  assert.equal(Atomics.load(counters, 2), 600, 'every call ran');
+  assert.equal(Atomics.load(counters, 0), 0);
+  assert.ok(Atomics.load(counters, 1) <= N, `peak ${Atomics.load(counters, 1)} > ${N}`);
+  assert.equal(Atomics.load(counters, 1), N, 'the cap was reached (the test exercised contention)');
+  const m = main.getMetrics();
+  assert.deepEqual({ active: m.active, available: m.available, queued: m.queued, completed: m.completed, rejected: m.rejected }, { active: 0, available: N, queued: 0, completed: 600, rejected: 0 });
+});
+
+test('a permit released in the main thread goes to the oldest call queued in a worker, which stays alive for it', async () => {
+  const main = createBulkhead('proc-handoff', 1, 5, { scope: 'process' });
+  const hold = deferred();
+  const mine = main.execute(() => hold.promise);
+  const waiter = inWorker(`
+    const b = bulwark.createBulkhead('proc-handoff', 1, 5, { scope: 'process' });
+    const call = b.execute(async () => 'ran in the worker');
+    port.postMessage({ queued: b.state.queued });
+    return { value: await call, state: b.state };
+  `);
+  assert.deepEqual(await nextMessage(waiter.worker), { queued: 1 });
+  // The worker has nothing to do but wait: its waker keeps it alive.
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(main.state.queued, 1);
+  const later = main.execute(async () => 'main, queued after the worker');
+  assert.equal(main.state.queued, 2);
+  hold.resolve('first');
+  assert.equal(await mine, 'first');
+  const result = await waiter.done;
+  assert.equal(result.value, 'ran in the worker');
+  assert.equal(await later, 'main, queued after the worker', 'FIFO across threads: the worker first');
+  await waiter.worker.terminate();
+  assert.deepEqual(main.state, { active: 0, available: 1, queued: 0 });
+});
+
+test('permits held and places queued by a terminate()d worker come back, and go to the next in line', async () => {
+  const main = createBulkhead('proc-terminate', 2, 10, { scope: 'process' });
+  const holder = inWorker(`
+    const b = bulwark.createBulkhead('proc-terminate', 2, 10, { scope: 'process' });
+    const never = new Promise(() => {});
+    b.execute(() => never); b.execute(() => never); // both permits, never given back
+    b.execute(async () => 'queued in the dying worker'); // and a place in the queue
+    port.postMessage(b.state);
+    await never;
+  `);
+  assert.deepEqual(await nextMessage(holder.worker), { active: 2, available: 0, queued: 1 });
+  const ran = [];
+  const a = main.execute(async () => ran.push('a'));
+  const b = main.execute(async () => ran.push('b'));
+  assert.equal(main.state.queued, 3);
+  await holder.worker.terminate();
+  await Promise.all([a, b]);
+  assert.deepEqual(ran, ['a', 'b'], 'the dead worker\'s permits went to the calls queued here');
+  assert.deepEqual(main.state, { active: 0, available: 2, queued: 0 }, 'and its queue place left with it');
+});
+
+test('50 cycles of spawn → use a process-wide bulkhead → terminate() mid-call lose no permit', async () => {
+  const N = 4;
+  const main = createBulkhead('proc-cycles', N, 1000, { scope: 'process' });
+  for (let cycle = 0; cycle < 50; cycle++) {
+    const w = inWorker(`
+      const b = bulwark.createBulkhead('proc-cycles', ${N}, 1000, { scope: 'process' });
+      const calls = [];
+      for (let i = 0; i < 20; i++) calls.push(b.execute(() => new Promise((r) => setTimeout(r, i % 4))));
+      port.postMessage('busy');
+      await Promise.all(calls);
+    `);
+    await nextMessage(w.worker);
+    if (cycle % 2 === 1) await new Promise((r) => setImmediate(r));
+    await w.worker.terminate();
+  }
+  // terminate() resolves after the worker's env cleanup hooks ran: its leases are closed by then.
+  assert.deepEqual(main.state, { active: 0, available: N, queued: 0 });
+  const results = await Promise.all(Array.from({ length: N }, (_, i) => main.execute(async () => i)));
+  assert.deepEqual(results, [0, 1, 2, 3], 'all N permits usable after the cycles');
+});
+
+test('queue full, queue timeout and abort work across threads, and refusals are counted once', async () => {
+  const main = new Bulkhead({ name: 'proc-refuse', maxConcurrent: 1, maxQueueSize: 1, timeout: 40, scope: 'process' });
+  const w = inWorker(`
+    const b = new bulwark.Bulkhead({ name: 'proc-refuse', maxConcurrent: 1, maxQueueSize: 1, timeout: 40, scope: 'process' });
+    const hold = new Promise((r) => port.once('message', r));
+    const running = b.execute(() => hold);
+    port.postMessage('holding');
+    await running;
+    return b.getMetrics();
+  `);
+  await nextMessage(w.worker);
+  const controller = new AbortController();
+  const aborted = main.execute(async () => 'never', controller.signal);
+  await assert.rejects(main.execute(async () => 'never'), (e) => e instanceof BulkheadRejectedError && e.code === 'BULKHEAD_QUEUE_FULL');
+  controller.abort(new Error('caller gave up'));
+  await assert.rejects(aborted, /caller gave up/);
+  assert.equal(main.state.queued, 0);
+  await assert.rejects(main.execute(async () => 'never'), (e) => e.code === 'BULKHEAD_QUEUE_TIMEOUT');
+  w.worker.postMessage('release');
+  const metrics = await w.done;
+  await w.worker.terminate();
+  assert.equal(metrics.rejected, 2, 'queue full + queue timeout');
+  assert.equal(metrics.timedOut, 1);
+  assert.equal(metrics.completed, 1);
+  assert.deepEqual(main.state, { active: 0, available: 1, queued: 0 });
+});
+
+test('the same bulkhead name with other settings in another thread is a RangeError naming them', async () => {
+  createBulkhead('proc-conflict', 2, 0, { scope: 'process' });
+  const w = inWorker(`bulwark.createBulkhead('proc-conflict', 3, 5, { scope: 'process' });`);
+  await assert.rejects(w.done, (e) => e.name === 'RangeError' && /maxConcurrent/.test(e.message) && /maxQueueSize/.test(e.message) && /proc-conflict/.test(e.message));
+  await w.worker.terminate();
+  assert.throws(() => createBulkhead('proc-conflict', 2, 0), (e) => e instanceof RangeError && /scope/.test(e.message), 'thread scope under a process name in one thread');
+  assert.throws(() => createBulkhead('proc-x', 2, 0, 'process'), TypeError);
+  assert.throws(() => new Bulkhead({ maxConcurrent: 1, scope: 'host' }), (e) => e instanceof RangeError || e instanceof TypeError);
+});
