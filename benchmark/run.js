@@ -66,8 +66,8 @@ async function main() {
   if (await runChildIfAsked(CASES)) return;
 
   const filter = process.argv[2];
-  if (filter === 'workers') {
-    await require('./workers').main();
+  if (filter === 'workers' || filter === 'wakeup') {
+    await require(`./${filter}`).main();
     return;
   }
   const selected = selectCases(CASES, filter);
@@ -97,6 +97,8 @@ async function main() {
   if (filter === undefined) {
     console.log('');
     await require('./workers').main();
+    console.log('');
+    await require('./wakeup').main();
   }
   console.log('');
   console.log(`results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
