@@ -193,6 +193,8 @@ export declare class CircuitBreaker extends EventEmitter {
   constructor(name: string, options?: CircuitBreakerOptions);
   /** The breaker's name. */
   readonly name: string;
+  /** `'thread'` or `'process'` (one native state for every worker thread). */
+  readonly scope: 'thread' | 'process';
   /** The state now (an OPEN breaker past its reset timeout reads HALF_OPEN). */
   readonly state: CircuitState;
   /** Whether the breaker is open because of `forceOpen()`. */

@@ -61,6 +61,8 @@ class CircuitBreaker extends SafeEmitter {
     const hot = native.hotFunctions();
     /** The breaker's name. */
     this.name = name;
+    /** `'thread'` or `'process'` (one native state for every worker thread). */
+    this.scope = cfg.scope;
     this._native = native;
     this._gate = native.gateView();
     this._admit = hot.admit;

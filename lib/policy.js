@@ -18,7 +18,9 @@ const { cacheSpec } = require('./cache-policy');
 const POLICY_KEYS = Object.freeze(['fallback', 'cache', 'retry', 'circuitBreaker', 'rateLimit', 'bulkhead', 'timeout']);
 /** Parts accepted by name that arrive with a later capability. */
 const NOT_YET = Object.freeze({});
-const BULKHEAD_KEYS = Object.freeze(['maxConcurrent', 'maxQueueSize', 'timeout', 'onReject']);
+/** Keys of a policy object: its parts, and `scope`, the default scope of its stateful parts. */
+const KNOWN_KEYS = Object.freeze([...POLICY_KEYS, 'scope']);
+const BULKHEAD_KEYS = Object.freeze(['maxConcurrent', 'maxQueueSize', 'timeout', 'onReject', 'scope']);
 
 /**
  * The bulkhead part's settings with defaults (maxConcurrent 10, no queue).
@@ -33,6 +35,7 @@ function bulkheadSpec(where, spec) {
   };
   if (o.timeout !== undefined) spec2.timeout = v.time(where, 'policy.bulkhead.timeout', o.timeout);
   if (o.onReject !== undefined) spec2.onReject = v.func(where, 'policy.bulkhead.onReject', o.onReject);
+  spec2.scope = v.scope(`${where} policy.bulkhead`, o.scope);
   return spec2;
 }
 
@@ -56,7 +59,7 @@ function bulkheadSpec(where, spec) {
  * @returns {Plan}
  */
 function compilePolicy(where, policy) {
-  const p = v.options(where, policy, POLICY_KEYS, 'policy keys');
+  const p = withScope(where, v.options(where, policy, KNOWN_KEYS, 'policy keys'));
   for (const key of Object.keys(NOT_YET)) {
     if (p[key] !== undefined) throw new TypeError(`${where}: policy.${key} is not supported yet (${NOT_YET[key]} is not part of this version)`);
   }
@@ -82,6 +85,24 @@ function compilePolicy(where, policy) {
     bulkheadKey: bulkhead === undefined ? '' : JSON.stringify({ ...bulkhead, onReject: bulkhead.onReject ? String(bulkhead.onReject) : null }),
     timeout,
   };
+}
+
+/**
+ * `policy.scope` (`'thread'` or `'process'`) is the scope of every stateful part — circuit
+ * breaker, rate limit, bulkhead — that does not name its own. (A cache holds JS values and
+ * always belongs to its thread.) Returns the policy with the scope copied into those parts.
+ */
+function withScope(where, p) {
+  if (p.scope === undefined) return p;
+  const scope = v.scope(`${where} policy`, p.scope);
+  const scoped = { ...p };
+  for (const part of ['circuitBreaker', 'rateLimit', 'bulkhead']) {
+    const spec = p[part];
+    if (spec !== null && typeof spec === 'object' && spec.scope === undefined) {
+      scoped[part] = { ...spec, scope };
+    }
+  }
+  return scoped;
 }
 
 const plans = new WeakMap();

@@ -9,7 +9,7 @@ const { limiterOptions: checkLimiterOptions } = require('./rate-limiter-options'
 const { RateLimitedError } = require('./errors');
 const v = require('./validate');
 
-const KEYS = Object.freeze(['limit', 'interval', 'burst', 'wait', 'maxWait', 'clock']);
+const KEYS = Object.freeze(['limit', 'interval', 'burst', 'wait', 'maxWait', 'clock', 'scope']);
 
 /** A rate limiter as a policy layer (`execute(fn, signal?)`). */
 class RateLimitPolicy {
@@ -62,9 +62,11 @@ function rateLimitSpec(where, spec) {
   const limiterOptions = { limit: o.limit, interval: o.interval };
   if (o.burst !== undefined) limiterOptions.burst = o.burst;
   if (o.clock !== undefined) limiterOptions.clock = o.clock;
+  if (o.scope !== undefined) limiterOptions.scope = o.scope;
   // Validate now (throws with the policy's call site); the limiter is built per name later.
-  checkLimiterOptions(`${where} policy.rateLimit`, limiterOptions);
-  return { limiterOptions, wait: o.wait === true, maxWait, key: JSON.stringify({ limit: o.limit, interval: o.interval, burst: o.burst ?? null }) };
+  // (The manager names the limiter after the call name, so a name is taken as given here.)
+  checkLimiterOptions(`${where} policy.rateLimit`, { name: 'policy', ...limiterOptions });
+  return { limiterOptions, wait: o.wait === true, maxWait, key: JSON.stringify({ limit: o.limit, interval: o.interval, burst: o.burst ?? null, scope: o.scope ?? 'thread' }) };
 }
 
 module.exports = { RateLimitPolicy, rateLimitSpec };

@@ -177,6 +177,9 @@ export async function timeouts(): Promise<void> {
 
 export async function bulkheads(): Promise<void> {
   const bulkhead = createBulkhead('api-calls', 10, 50);
+  const shared = createBulkhead('api-calls-shared', 10, 50, { scope: 'process', timeout: 1000 });
+  const sharedScope: 'thread' | 'process' = shared.scope;
+  void sharedScope;
   try {
     const result = await bulkhead.execute(async () => {
       return await apiCall();
