@@ -569,7 +569,12 @@ export declare function WithRetry(config?: RetryConfig): ResilienceMethodDecorat
 /** Rejects with `TimeoutError` when the method takes longer than `timeout` ms. */
 export declare function WithTimeout(timeout: number | TimeoutOptions): ResilienceMethodDecorator;
 /** At most `maxConcurrent` calls of the method at once (bulkhead `name`). */
-export declare function WithBulkhead(name: string, maxConcurrent: number, maxQueueSize?: number): ResilienceMethodDecorator;
+export declare function WithBulkhead(
+  name: string,
+  maxConcurrent: number,
+  maxQueueSize?: number,
+  options?: Pick<BulkheadOptions, 'timeout' | 'scope' | 'onReject'>,
+): ResilienceMethodDecorator;
 /** Answers with `fallback` when the method fails. */
 export declare function WithFallback(fallback: FallbackAnswer<unknown>): ResilienceMethodDecorator;
 

@@ -100,7 +100,8 @@ test('executionCompleted is emitted after each execution', async () => {
   assert.deepEqual(seen, [0, 0]);
 });
 
-test('property: permits are conserved on every exit path and concurrency never exceeds the cap', async () => {
+for (const scope of ['thread', 'process']) test(`property (scope '${scope}'): permits are conserved on every exit path and concurrency never exceeds the cap`, async () => {
+  let run = 0;
   const exits = ['resolve', 'reject', 'syncThrow', 'value', 'queueTimeout', 'abortQueued'];
   await fc.assert(
     fc.asyncProperty(
@@ -108,7 +109,9 @@ test('property: permits are conserved on every exit path and concurrency never e
       fc.integer({ min: 0, max: 6 }),
       fc.array(fc.record({ exit: fc.constantFrom(...exits), delay: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 30 }),
       async (maxConcurrent, maxQueueSize, plan) => {
-        const bulkhead = new Bulkhead({ name: 'prop', maxConcurrent, maxQueueSize, timeout: plan.some((p) => p.exit === 'queueTimeout') ? 5 : 0 });
+        // A process-wide name keeps its settings for the process: one name per run.
+        const name = `prop-${scope}-${run++}`;
+        const bulkhead = new Bulkhead({ name, maxConcurrent, maxQueueSize, timeout: plan.some((p) => p.exit === 'queueTimeout') ? 5 : 0, scope });
         let running = 0;
         let peak = 0;
         const calls = plan.map(({ exit, delay }) => {
@@ -130,7 +133,8 @@ test('property: permits are conserved on every exit path and concurrency never e
         });
         await Promise.all(calls);
         const state = bulkhead.state;
-        return peak <= maxConcurrent && state.available === maxConcurrent && state.queued === 0 && state.active === 0 && running === 0;
+        const held = scope === 'process' ? bulkhead.heldByThisThread : 0;
+        return peak <= maxConcurrent && state.available === maxConcurrent && state.queued === 0 && state.active === 0 && running === 0 && held === 0;
       },
     ),
     { numRuns: 60 },

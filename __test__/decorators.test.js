@@ -81,4 +81,13 @@ test('decorators refuse what they cannot decorate, and bad options at definition
   assert.throws(() => bulwark.WithResilience('x', { circuitbreaker: {} }), TypeError);
   assert.throws(() => bulwark.WithCircuitBreaker('x-bad', { failureThreshold: -1 }), RangeError);
   assert.throws(() => bulwark.WithBulkhead('x', 0), RangeError);
+  assert.throws(() => bulwark.WithBulkhead('x-scope', 1, 0, { scope: 'host' }), TypeError);
+});
+
+test('@WithBulkhead takes createBulkhead options: scope "process" joins the process-wide pool', async () => {
+  const shared = bulwark.createBulkhead('deco-process', 1, 5, { scope: 'process' });
+  const decorate = bulwark.WithBulkhead('deco-process', 1, 5, { scope: 'process' });
+  const method = decorate({}, 'm', { value: async () => shared.state.active }).value;
+  assert.equal(await method(), 1, 'the decorated call holds the shared permit');
+  assert.equal(shared.state.active, 0);
 });

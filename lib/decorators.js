@@ -110,9 +110,10 @@ function WithTimeout(timeout) {
  * @param {string} name
  * @param {number} maxConcurrent
  * @param {number} [maxQueueSize]
+ * @param {{ timeout?: number, scope?: 'thread' | 'process', onReject?: Function }} [options] as for `createBulkhead`
  */
-function WithBulkhead(name, maxConcurrent, maxQueueSize = 0) {
-  const bulkhead = createBulkhead(name, maxConcurrent, maxQueueSize);
+function WithBulkhead(name, maxConcurrent, maxQueueSize = 0, options = undefined) {
+  const bulkhead = createBulkhead(name, maxConcurrent, maxQueueSize, options);
   return methodDecorator('WithBulkhead', through((call) => bulkhead.execute(call)));
 }
 
