@@ -220,6 +220,12 @@ export interface KeyedLimiterOptions {
 }
 
 /**
+ * Leases on process-wide bulkheads alive in the process (a diagnostic: threads that ended must
+ * leave none behind).
+ */
+export declare function liveBulkheadLeases(): number
+
+/**
  * Every metric family as JSON: `[{ name, help, type, values: [{ labels, value, metricName? }] }]`
  * (the shape `prom-client` metric objects return from `get()`), except that `labels` is an array
  * of `[name, value]` pairs, in output order (a JSON object would lose the order).

@@ -845,6 +845,7 @@ module.exports.NativeRateLimiter = nativeBinding.NativeRateLimiter
 module.exports.bulkheadWakerKeepAlive = nativeBinding.bulkheadWakerKeepAlive
 module.exports.enableMetrics = nativeBinding.enableMetrics
 module.exports.installBulkheadWaker = nativeBinding.installBulkheadWaker
+module.exports.liveBulkheadLeases = nativeBinding.liveBulkheadLeases
 module.exports.metricsFamiliesJson = nativeBinding.metricsFamiliesJson
 module.exports.metricsFlagView = nativeBinding.metricsFlagView
 module.exports.nativeCache = nativeBinding.nativeCache

@@ -116,6 +116,9 @@ test('50 cycles of spawn → use a process-wide bulkhead → terminate() mid-cal
   assert.deepEqual(main.state, { active: 0, available: N, queued: 0 });
   const results = await Promise.all(Array.from({ length: N }, (_, i) => main.execute(async () => i)));
   assert.deepEqual(results, [0, 1, 2, 3], 'all N permits usable after the cycles');
+  // The workers' leases were freed, not only closed: only this thread's handles remain.
+  const { liveBulkheadLeases } = require('../binding.js');
+  assert.ok(liveBulkheadLeases() <= 4, `${liveBulkheadLeases()} leases alive after 50 dead workers`);
 });
 
 test('queue full, queue timeout and abort work across threads, and refusals are counted once', async () => {

@@ -42,6 +42,13 @@ pub fn bulkhead_waker_keep_alive(keep: bool) -> Result<()> {
     thread_waker::keep_alive(keep)
 }
 
+/// Leases on process-wide bulkheads alive in the process (a diagnostic: threads that ended must
+/// leave none behind).
+#[napi]
+pub fn live_bulkhead_leases() -> u32 {
+    crate::engine::shared_bulkhead::live_leases() as u32
+}
+
 /// This thread's lease on the process-wide bulkhead of a name.
 #[napi]
 pub struct NativeProcessBulkhead {

@@ -21,10 +21,18 @@ use super::BulkheadCells;
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{
-    AtomicBool, AtomicU32,
+    AtomicBool, AtomicU32, AtomicUsize,
     Ordering::{Relaxed, SeqCst},
 };
 use std::sync::Arc;
+
+/// Leases alive in the process (dropped ones are not counted), for leak tests.
+static LIVE_LEASES: AtomicUsize = AtomicUsize::new(0);
+
+/// How many [`Lease`]s are alive in the process: a thread that ended must leave none behind.
+pub fn live_leases() -> usize {
+    LIVE_LEASES.load(SeqCst)
+}
 
 /// Tells a lease's thread that it has grants to collect. Called outside the bulkhead's lock.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -97,6 +105,7 @@ impl SharedBulkhead {
                 granted: Vec::new(),
             },
         );
+        LIVE_LEASES.fetch_add(1, SeqCst);
         Lease {
             bulkhead: Arc::clone(self),
             id,
@@ -330,6 +339,7 @@ impl Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         self.close();
+        LIVE_LEASES.fetch_sub(1, SeqCst);
     }
 }
 
