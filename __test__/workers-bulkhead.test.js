@@ -157,3 +157,39 @@ test('the same bulkhead name with other settings in another thread is a RangeErr
   assert.throws(() => createBulkhead('proc-x', 2, 0, 'process'), TypeError);
   assert.throws(() => new Bulkhead({ maxConcurrent: 1, scope: 'host' }), (e) => e instanceof RangeError || e instanceof TypeError);
 });
+
+test('randomized: 10 rounds of 4 workers mixing timeouts, aborts and throws, two terminated mid-flight, lose no permit', async () => {
+  const N = 3;
+  const options = { name: 'proc-random', maxConcurrent: N, maxQueueSize: 50, timeout: 3, scope: 'process' };
+  const main = new Bulkhead(options);
+  const body = `
+    const b = new bulwark.Bulkhead(data.options);
+    let seed = data.seed;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+    const calls = [];
+    for (let i = 0; i < 300; i++) {
+      const r = rnd();
+      const controller = r < 0.1 ? new AbortController() : undefined;
+      calls.push(b.execute(async () => {
+        await new Promise((res) => (r < 0.5 ? setImmediate(res) : setTimeout(res, Math.floor(r * 3))));
+        if (r > 0.9) throw new Error('boom');
+      }, controller && controller.signal).catch(() => {}));
+      if (controller) setTimeout(() => controller.abort(), 1);
+      if (i % 50 === 0) await new Promise((res) => setTimeout(res, 1));
+    }
+    await Promise.all(calls);
+    return b.heldByThisThread;
+  `;
+  for (let round = 0; round < 10; round++) {
+    const workers = Array.from({ length: 4 }, (_, i) => inWorker(body, { options, seed: round * 10 + i + 1 }));
+    const ended = workers.map(({ worker, done }) => Promise.race([done, new Promise((r) => worker.once('exit', () => r('terminated')))]));
+    setTimeout(() => workers[0].worker.terminate(), 5 + round);
+    setTimeout(() => workers[1].worker.terminate(), 20 + round * 3);
+    const results = await Promise.all(ended);
+    await Promise.all(workers.map(({ worker }) => worker.terminate()));
+    for (const r of results) assert.ok(r === 0 || r === 'terminated', `a worker ended holding ${r} permits`);
+    assert.deepEqual(main.state, { active: 0, available: N, queued: 0 }, `round ${round}`);
+  }
+  const m = main.getMetrics();
+  assert.ok(m.completed > 0 && m.timedOut > 0 && m.rejected >= m.timedOut, JSON.stringify(m));
+});
