@@ -121,6 +121,9 @@ function options(where, value, allowed, option = 'options') {
  */
 function scope(where, value) {
   if (value === undefined) return 'thread';
+  if (value === 'host' || value === 'cluster') {
+    fail(TypeError, where, 'scope', `'thread' or 'process' (scope '${value}' is designed in docs/SCOPES.md, not available in this version)`, value);
+  }
   if (value !== 'thread' && value !== 'process') fail(TypeError, where, 'scope', "'thread' or 'process'", value);
   return value;
 }
