@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod policy_counters;
 pub mod registry;
 pub mod split_counter;
+pub mod striped_gcra;
 pub mod transition_log;
 pub mod window;
 

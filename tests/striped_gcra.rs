@@ -1,0 +1,166 @@
+//! Property and thread tests of the leased GCRA cell (`engine::striped_gcra`).
+//!
+//! Proves: for random interleavings of several handles (each leasing, spending, stealing) on a
+//! manual timeline, the units admitted in any window of length `W` never exceed
+//! `burst + floor(W / T)` — the bound of one unshared cell; threads hammering one cell at a fixed
+//! time admit the whole bucket (less at most one token of horizon rounding) and never more; a
+//! handle dropping out mid-lease strands nothing once another handle calls.
+
+use bulwark::engine::gcra::GcraConfig;
+use bulwark::engine::striped_gcra::{StripedGcra, FLOOR, HORIZON_NANOS, LEASE};
+use proptest::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
+
+fn window_bound_holds(admitted: &[(u64, u64)], burst: u64, t: u64) -> Result<(), String> {
+    for (i, &(start, _)) in admitted.iter().enumerate() {
+        let mut units = 0u64;
+        for &(end, n) in &admitted[i..] {
+            units += n;
+            let bound = burst + (end - start) / t;
+            if units > bound {
+                return Err(format!(
+                    "{units} units in {} ns > burst {burst} + {}",
+                    end - start,
+                    (end - start) / t
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn leased_admissions_in_any_window_never_exceed_burst_plus_the_rate(
+        burst in 9_000u32..60_000,
+        emission in 4_000u64..100_000,
+        ops in prop::collection::vec((
+            prop_oneof![0u64..2_000, 0u64..3 * HORIZON_NANOS],
+            0usize..4,
+            1u32..3,
+            // A few (leaving part of a lease in the slot), about a lease, or enough to drain.
+            prop_oneof![1u32..4, 60u32..70, 1_000u32..70_000],
+        ), 1..40),
+    ) {
+        let config = GcraConfig::new(burst, u64::from(burst) * emission, burst).unwrap();
+        let t = config.emission_nanos;
+        let g = StripedGcra::new(config, true);
+        prop_assume!(g.is_leasing());
+        let handles: Vec<usize> = (0..4).map(|_| g.assign_slot()).collect();
+        let mut now = 1_000_000_000u64;
+        // (time, units admitted at that time), times non-decreasing.
+        let mut admitted: Vec<(u64, u64)> = Vec::new();
+        for (gap, handle, n, repeat) in ops {
+            now += gap;
+            let mut units = 0u64;
+            for _ in 0..repeat {
+                if g.try_acquire(handles[handle], n, now).unwrap() {
+                    units += u64::from(n);
+                }
+            }
+            if units > 0 {
+                admitted.push((now, units));
+            }
+        }
+        window_bound_holds(&admitted, u64::from(burst), t).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn threads_hammering_at_one_instant_admit_the_bucket_and_never_more() {
+    for round in 0..20 {
+        let burst = 4 * (FLOOR + LEASE) + round * 997;
+        let g = Arc::new(StripedGcra::new(
+            GcraConfig::new(burst, 3_600_000_000_000, burst).unwrap(),
+            true,
+        ));
+        assert!(g.is_leasing());
+        let now = 5_000_000_000u64;
+        let threads = 4;
+        let barrier = Arc::new(Barrier::new(threads));
+        let total = Arc::new(AtomicU64::new(0));
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (g, barrier, total) =
+                    (Arc::clone(&g), Arc::clone(&barrier), Arc::clone(&total));
+                std::thread::spawn(move || {
+                    let slot = g.assign_slot();
+                    barrier.wait();
+                    let mut mine = 0u64;
+                    let mut refusals = 0;
+                    // Keep asking a while after the first refusal: others may still hold leases.
+                    while refusals < 1_000 {
+                        if g.try_acquire(slot, 1, now).unwrap() {
+                            mine += 1;
+                        } else {
+                            refusals += 1;
+                        }
+                    }
+                    total.fetch_add(mine, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        let total = total.load(Ordering::Relaxed);
+        let burst = u64::from(burst);
+        assert!(
+            total <= burst,
+            "round {round}: admitted {total} > burst {burst}"
+        );
+        // The horizon (250 µs) is below one emission interval here: one token of rounding at most.
+        assert!(
+            total + 1 >= burst,
+            "round {round}: admitted {total} of {burst}: tokens stranded"
+        );
+        assert_eq!(g.leased(now), 0);
+    }
+}
+
+#[test]
+fn a_handle_that_stops_mid_lease_strands_nothing() {
+    let burst = 4 * (FLOOR + LEASE);
+    let g = StripedGcra::new(
+        GcraConfig::new(burst, 3_600_000_000_000, burst).unwrap(),
+        true,
+    );
+    let (quitter, stayer) = (g.assign_slot(), g.assign_slot());
+    let now = 5_000_000_000u64;
+    assert!(g.try_acquire(quitter, 1, now).unwrap());
+    let mut admitted = 1u32;
+    // Within the quitter's horizon: the stayer takes the rest, stealing the quitter's lease last.
+    while g.try_acquire(stayer, 1, now + HORIZON_NANOS / 4).unwrap() {
+        admitted += 1;
+    }
+    assert!(
+        admitted + 1 >= burst && admitted <= burst,
+        "admitted {admitted} of {burst}"
+    );
+}
+
+#[test]
+fn a_lease_held_while_the_bucket_refills_does_not_add_to_a_full_bucket() {
+    // T = 5 µs: 40 tokens refill in 200 µs, within the horizon.
+    let burst = 60_000u32;
+    let g = StripedGcra::new(
+        GcraConfig::new(burst, u64::from(burst) * 5_000, burst).unwrap(),
+        true,
+    );
+    assert!(g.is_leasing());
+    let a = g.assign_slot();
+    let t0 = 1_000_000_000u64;
+    assert!(g.try_acquire(a, 1, t0).unwrap(), "leases 64, spends 1");
+    let s = t0 + 200_000;
+    let mut at_s = 0u32;
+    while g.try_acquire(a, 1, s).unwrap() {
+        at_s += 1;
+    }
+    assert!(
+        at_s <= burst,
+        "{at_s} admitted at one instant > burst {burst}"
+    );
+}
