@@ -21,6 +21,7 @@ pub mod policy_counters;
 pub mod registry;
 pub mod split_counter;
 pub mod striped_gcra;
+pub mod stripes;
 pub mod transition_log;
 pub mod window;
 

@@ -91,6 +91,19 @@ impl Window {
         }
     }
 
+    /// Records `n` successful, not slow calls at once (a batch gathered by one thread): one
+    /// cursor or bucket CAS for the batch, and a count window writes only slots that held
+    /// something else. Only for breakers without rate rules: the totals are not returned.
+    pub fn record_successes(&self, n: u32, now: impl FnOnce() -> u64) {
+        if n == 0 {
+            return;
+        }
+        match self {
+            Self::Count(w) => w.record_successes(n),
+            Self::Time(w) => w.record_successes(n, now()),
+        }
+    }
+
     /// The totals at `now`.
     pub fn totals(&self, now: impl FnOnce() -> u64) -> Totals {
         match self {
@@ -149,6 +162,37 @@ impl CountWindow {
             {
                 Ok(_) => return cur.min(len - 1) as usize,
                 Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    fn record_successes(&self, n: u32) {
+        let len = self.slots.len() as u32;
+        let step = n % len;
+        let mut cur = self.cursor.load(Ordering::Relaxed);
+        loop {
+            let next = (cur.min(len - 1) + step) % len;
+            match self
+                .cursor
+                .compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(actual) => cur = actual,
+            }
+        }
+        let first = cur.min(len - 1);
+        for i in 0..n.min(len) {
+            let slot = &self.slots[((first + i) % len) as usize];
+            // Reading first keeps a window full of successes read-only (no line ping-pong).
+            if slot.load(Ordering::Relaxed) == 0 {
+                continue;
+            }
+            let old = slot.swap(0, Ordering::Relaxed);
+            if old == EMPTY {
+                self.calls.fetch_add(1, Ordering::Relaxed);
+            } else {
+                adjust(&self.failures, old & 1, 0);
+                adjust(&self.slow, old & 2, 0);
             }
         }
     }
@@ -335,6 +379,42 @@ impl TimeWindow {
         Some(self.totals(now))
     }
 
+    fn record_successes(&self, n: u32, now: u64) {
+        let index = self.index(now);
+        self.advance(index);
+        let tag = index & TAG_MASK;
+        let bucket = self.bucket(index);
+        let mut word = bucket.load(Ordering::Relaxed);
+        loop {
+            let (old_tag, old) = unpack(word);
+            let mut t = if old_tag == tag {
+                old
+            } else {
+                Totals::default()
+            };
+            let mut add = n;
+            while u64::from(t.calls) + u64::from(add) > COUNT_MAX {
+                // Fill up to the top, then halve all three (as single records do).
+                add -= COUNT_MAX as u32 - t.calls;
+                t = Totals {
+                    calls: COUNT_MAX as u32 / 2,
+                    failures: t.failures / 2,
+                    slow: t.slow / 2,
+                };
+            }
+            t.calls += add;
+            match bucket.compare_exchange_weak(
+                word,
+                pack(tag, t),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
     fn totals(&self, now: u64) -> Totals {
         let current = self.index(now);
         let newest = self.newest.load(Ordering::Acquire);
@@ -377,6 +457,42 @@ mod tests {
         failure: false,
         slow: true,
     };
+
+    #[test]
+    fn a_batch_of_successes_equals_as_many_single_records() {
+        let kinds = [
+            WindowKind::Count { size: 7 },
+            WindowKind::Count { size: 1 },
+            WindowKind::Time {
+                span_nanos: 1_000,
+                buckets: 4,
+            },
+        ];
+        for kind in kinds {
+            for pattern in 0u32..64 {
+                for n in [1u32, 2, 3, 6, 7, 8, 15, 40_000] {
+                    let (one, batch) = (Window::new(&kind), Window::new(&kind));
+                    for bit in 0..6 {
+                        let s = [OK, FAIL, SLOW][((pattern >> bit) % 3) as usize];
+                        one.record(s, || 100);
+                        batch.record(s, || 100);
+                    }
+                    for _ in 0..n {
+                        one.record(OK, || 300);
+                    }
+                    batch.record_successes(n, || 300);
+                    assert_eq!(one.totals(|| 300), batch.totals(|| 300), "{kind:?} n={n}");
+                    one.record(FAIL, || 300);
+                    batch.record(FAIL, || 300);
+                    assert_eq!(
+                        one.totals(|| 300),
+                        batch.totals(|| 300),
+                        "cursor, {kind:?} n={n}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn count_window_keeps_the_last_n_calls() {
