@@ -164,3 +164,51 @@ fn a_lease_held_while_the_bucket_refills_does_not_add_to_a_full_bucket() {
         "{at_s} admitted at one instant > burst {burst}"
     );
 }
+
+#[test]
+fn an_expired_lease_of_a_stopped_handle_comes_back_to_the_bucket() {
+    // One request per 1.8 s: nothing refills in the test; the quitter's lease expires unspent.
+    let burst = 4 * (FLOOR + LEASE);
+    let g = StripedGcra::new(
+        GcraConfig::new(burst, 1_800 * u64::from(burst) * 1_000_000, burst).unwrap(),
+        true,
+    );
+    let (quitter, stayer) = (g.assign_slot(), g.assign_slot());
+    let t0 = 5_000_000_000u64;
+    assert!(g.try_acquire(quitter, 1, t0).unwrap());
+    let later = t0 + 10 * HORIZON_NANOS;
+    assert_eq!(g.leased(later), 0, "expired");
+    let mut admitted = 1u32;
+    while g.try_acquire(stayer, 1, later).unwrap() {
+        admitted += 1;
+    }
+    // What refilled since the lease (a fraction of one request) is not given back: one at most.
+    assert!(
+        admitted + 1 >= burst && admitted <= burst,
+        "admitted {admitted} of {burst}"
+    );
+}
+
+#[test]
+fn giving_back_an_expired_lease_never_credits_what_already_refilled() {
+    // T = 1 µs: a lease of 64 is 64 µs of refill, less than half the horizon.
+    let burst = 1_000_000u32;
+    let g = StripedGcra::new(GcraConfig::new(burst, 1_000_000_000, burst).unwrap(), true);
+    assert!(g.is_leasing());
+    let (a, b) = (g.assign_slot(), g.assign_slot());
+    let t0 = 5_000_000_000u64;
+    let mut admitted = vec![];
+    let at = |now: u64, slot: usize, times: u32, admitted: &mut Vec<(u64, u64)>| {
+        let n = (0..times)
+            .filter(|_| g.try_acquire(slot, 1, now).unwrap())
+            .count() as u64;
+        if n > 0 {
+            admitted.push((now, n));
+        }
+    };
+    at(t0, a, 1, &mut admitted); // a leases 64, keeps 63, then stops
+    at(t0 + 100_000, b, 64, &mut admitted); // b's lease absorbs a's charge (the bucket refilled)
+                                            // a's 63 expired; b sweeps them back, then drains the bucket.
+    at(t0 + HORIZON_NANOS + 10_000, b, 2 * burst, &mut admitted);
+    window_bound_holds(&admitted, u64::from(burst), 1_000).unwrap();
+}

@@ -182,6 +182,24 @@ impl Gcra {
         }
     }
 
+    /// Gives back, at `now`, `units` of a lease taken at `leased_at` (or earlier) that were never
+    /// spent: the TAT goes back by `units × T` less the time since the lease. Never more: the
+    /// lease was charged at `leased_at + horizon` or later, and every request since was charged no
+    /// later than `now + horizon`, so what the bucket could have refilled since the lease does not
+    /// come back, and the bucket never admits more than if those units had not been leased.
+    pub fn give_back(&self, units: u64, leased_at: u64, now: u64) {
+        let back = units
+            .saturating_mul(self.config.emission_nanos)
+            .saturating_sub(now.saturating_sub(leased_at));
+        if back > 0 {
+            let _ = self
+                .tat
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tat| {
+                    Some(tat.saturating_sub(back))
+                });
+        }
+    }
+
     /// Requests that could be admitted at `now` (the bucket's level, whole requests).
     pub fn room(&self, now: u64) -> u64 {
         let tat = self.tat.load(Ordering::Acquire).max(now);

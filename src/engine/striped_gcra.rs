@@ -133,7 +133,7 @@ impl StripedGcra {
             return Ok(true);
         }
         if n <= LEASE {
-            self.reclaim_stale(slot, now);
+            self.sweep(slot, now);
             if self.take_from(slot, n64, now) {
                 return Ok(true);
             }
@@ -142,10 +142,20 @@ impl StripedGcra {
                 return Ok(true);
             }
         }
-        if matches!(self.gcra.acquire(n, now)?, Decision::Allowed { .. }) {
+        if self.exact_or_steal(slot, n, now)? {
             return Ok(true);
         }
-        Ok(self.steal(slot, n64, now))
+        // Before refusing: give back expired leases (a stopped or terminated holder's), retry.
+        self.sweep(slot, now);
+        Ok(self.take_from(slot, n64, now) || self.exact_or_steal(slot, n, now)?)
+    }
+
+    /// The TAT for `n`, else `n` from one slot.
+    fn exact_or_steal(&self, slot: usize, n: u32, now: u64) -> Result<bool, EngineError> {
+        Ok(
+            matches!(self.gcra.acquire(n, now)?, Decision::Allowed { .. })
+                || self.steal(slot, u64::from(n), now),
+        )
     }
 
     /// What `try_acquire` (`take`) or a look (`!take`) answers, with the bucket's state; the
@@ -157,6 +167,9 @@ impl StripedGcra {
         take: bool,
         now: u64,
     ) -> Result<Decision, EngineError> {
+        if self.leasing {
+            self.sweep(slot, now);
+        }
         let decision = if take {
             self.gcra.acquire(n, now)?
         } else {
@@ -244,36 +257,46 @@ impl StripedGcra {
             };
             let next = pack(until >> UNIT_SHIFT, held + count);
             match cell.compare_exchange_weak(word, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return,
+                Ok(_) => break,
                 Err(actual) => word = actual,
             }
         }
+        let (old_deadline, old_count) = unpack(word);
+        if old_count > 0 && now > old_deadline {
+            self.give_back(old_count, old_deadline, now);
+        }
     }
 
-    /// Moves into `slot` the live tokens of other slots that are past half their time: their
-    /// holder has stopped spending (or was terminated); without this they would be forfeited.
-    fn reclaim_stale(&self, slot: usize, now: u64) {
+    /// Returns expired tokens to the TAT (see [`Gcra::give_back`]); a slot's deadline is its
+    /// lease time plus the horizon, or earlier.
+    fn give_back(&self, count: u64, deadline: u64, now: u64) {
+        self.gcra
+            .give_back(count, deadline.saturating_sub(HORIZON_NANOS), now);
+    }
+
+    /// Tidies the slots before leasing or refusing: the live tokens of other slots past half
+    /// their time move into `slot` (their holder has stopped spending, or was terminated), and
+    /// tokens past their deadline go back to the TAT, less what has refilled since their lease.
+    fn sweep(&self, slot: usize, now: u64) {
         let half = now.saturating_add(HORIZON_NANOS / 2);
         for (i, other) in self.slots[..self.slots_in_use()].iter().enumerate() {
-            if i == slot {
-                continue;
-            }
             let word = other.0.load(Ordering::Acquire);
-            let (deadline, _) = unpack(word);
-            let count = live(word, now);
-            if count == 0 || deadline > half {
+            let (deadline, count) = unpack(word);
+            let expired = now > deadline;
+            if count == 0 || (!expired && (i == slot || deadline > half)) {
                 continue;
             }
+            let emptied = pack(deadline >> UNIT_SHIFT, 0);
             if other
                 .0
-                .compare_exchange(
-                    word,
-                    pack(deadline >> UNIT_SHIFT, 0),
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                )
-                .is_ok()
+                .compare_exchange(word, emptied, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
             {
+                continue;
+            }
+            if expired {
+                self.give_back(count, deadline, now);
+            } else {
                 self.deposit_until(slot, count, deadline, now);
             }
         }
