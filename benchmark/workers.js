@@ -28,7 +28,9 @@ const BODY = `
       const limiter = b.createRateLimiter({ name, limit: 2e9, interval: 2000, burst: 2e9, scope });
       while (performance.now() < end) for (let i = 0; i < 10000; i++, ops++) if (limiter.tryAcquire()) admitted++;
     } else {
-      const breaker = b.createCircuitBreaker(name, { scope });
+      // 'breaker-rate': with a failure-rate rule every outcome goes to the shared rolling window.
+      const rate = kind === 'breaker-rate' ? { failureRateThreshold: 0.5 } : {};
+      const breaker = b.createCircuitBreaker(name, { ...rate, scope });
       const noop = async () => {};
       while (performance.now() < end) for (let i = 0; i < 1000; i++, ops++) await breaker.execute(noop);
       admitted = ops;
@@ -58,7 +60,7 @@ async function main() {
   console.log(`## WORKERS (each run ${DURATION_MS} ms; ops/s summed over the workers)\n`);
   console.log('| object | 1 worker, thread scope | 1 worker, process scope | 2 workers, one shared object | 2 workers, separate objects | shared/1 (thread) | shared/1 (process) | separate/1 |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---|');
-  for (const kind of ['limiter', 'breaker']) {
+  for (const kind of ['limiter', 'breaker', 'breaker-rate']) {
     const one = await run(kind, 1, false);
     const oneShared = await run(kind, 1, true);
     const shared = await run(kind, 2, true);

@@ -47,6 +47,18 @@ const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
 #[repr(align(128))]
 struct Slot(AtomicU64);
 
+/// A value alone on its pair of cache lines.
+#[derive(Debug)]
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 fn pack(deadline_units: u64, count: u64) -> u64 {
     (deadline_units << COUNT_BITS) | count.min(COUNT_MASK)
 }
@@ -69,7 +81,9 @@ fn live(word: u64, now: u64) -> u64 {
 /// A GCRA cell with per-handle token leases (see the module docs).
 #[derive(Debug)]
 pub struct StripedGcra {
-    gcra: Gcra,
+    /// Read on every call: kept off the TAT's line, which leases write.
+    config: GcraConfig,
+    gcra: Padded<Gcra>,
     slots: Box<[Slot]>,
     next_slot: AtomicUsize,
     leasing: bool,
@@ -85,7 +99,8 @@ impl StripedGcra {
             && config.burst >= 4 * (FLOOR + LEASE)
             && phantom <= u64::from(config.burst) / 1024;
         Self {
-            gcra: Gcra::new(config),
+            config,
+            gcra: Padded(Gcra::new(config)),
             slots: (0..if leasing { SLOTS } else { 0 })
                 .map(|_| Slot::default())
                 .collect(),
@@ -96,7 +111,7 @@ impl StripedGcra {
 
     /// The settings.
     pub fn config(&self) -> GcraConfig {
-        self.gcra.config()
+        self.config
     }
 
     /// Whether requests are served from leases.
