@@ -140,8 +140,9 @@ pub struct Breaker {
     probes: AtomicU64,
     window: Window,
     counters: CachePadded<Counters>,
-    /// Successes counted by threads in their own stripes (see [`Breaker::success_stripe`]).
-    success_stripes: Stripes,
+    /// Successes counted by threads in their own stripes (see [`Breaker::success_stripe`]);
+    /// boxed: it is cold, and inline it would shift the hot fields' cache lines.
+    success_stripes: Box<Stripes>,
     transitions: [AtomicU64; 16],
     durations: Histogram,
     log: TransitionLog,
@@ -160,7 +161,7 @@ impl Breaker {
             consecutive: CachePadded::default(),
             probes: AtomicU64::new(u64::MAX),
             counters: CachePadded::default(),
-            success_stripes: Stripes::default(),
+            success_stripes: Box::default(),
             transitions: std::array::from_fn(|_| AtomicU64::new(0)),
             durations: Histogram::default(),
             log: TransitionLog::default(),

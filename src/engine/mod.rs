@@ -17,6 +17,7 @@ pub mod histogram;
 pub mod keyed;
 pub mod metric_totals;
 pub mod metrics;
+pub mod padded;
 pub mod policy_counters;
 pub mod registry;
 pub mod split_counter;

@@ -26,6 +26,7 @@
 //! Waiting (`wait_nanos`) and `decide` stay exact on the TAT, counting slot tokens as available.
 
 use super::gcra::{Decision, Gcra, GcraConfig};
+use super::padded::CachePadded;
 use super::EngineError;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -46,18 +47,6 @@ const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
 #[derive(Debug, Default)]
 #[repr(align(128))]
 struct Slot(AtomicU64);
-
-/// A value alone on its pair of cache lines.
-#[derive(Debug)]
-#[repr(align(128))]
-struct Padded<T>(T);
-
-impl<T> std::ops::Deref for Padded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 fn pack(deadline_units: u64, count: u64) -> u64 {
     (deadline_units << COUNT_BITS) | count.min(COUNT_MASK)
@@ -83,7 +72,7 @@ fn live(word: u64, now: u64) -> u64 {
 pub struct StripedGcra {
     /// Read on every call: kept off the TAT's line, which leases write.
     config: GcraConfig,
-    gcra: Padded<Gcra>,
+    gcra: CachePadded<Gcra>,
     slots: Box<[Slot]>,
     next_slot: AtomicUsize,
     leasing: bool,
@@ -100,7 +89,7 @@ impl StripedGcra {
             && phantom <= u64::from(config.burst) / 1024;
         Self {
             config,
-            gcra: Padded(Gcra::new(config)),
+            gcra: CachePadded(Gcra::new(config)),
             slots: (0..if leasing { SLOTS } else { 0 })
                 .map(|_| Slot::default())
                 .collect(),

@@ -12,6 +12,7 @@
 //! counts off by one until the next clear; a single thread sees exact counts.
 
 use super::breaker_config::WindowKind;
+use super::padded::CachePadded;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 /// One call's outcome as stored in a window.
@@ -62,6 +63,9 @@ fn ratio(part: u32, whole: u32) -> f64 {
 
 /// A rolling window of either kind.
 #[derive(Debug)]
+// The count window is large only by its cache-line padding, which is the point; boxing it would
+// add an indirection to every record.
+#[allow(clippy::large_enum_variant)]
 pub enum Window {
     /// The last N calls.
     Count(CountWindow),
@@ -131,7 +135,14 @@ const EMPTY: u8 = 0x80;
 /// The last `size` outcomes, lock-free.
 #[derive(Debug)]
 pub struct CountWindow {
+    /// Read on every record: kept off the line of the cells every record writes.
     slots: Box<[AtomicU8]>,
+    cells: CachePadded<CountCells>,
+}
+
+/// The cursor and counters of a count window.
+#[derive(Debug, Default)]
+struct CountCells {
     cursor: AtomicU32,
     calls: AtomicU32,
     failures: AtomicU32,
@@ -144,22 +155,21 @@ impl CountWindow {
         let size = size.max(1) as usize;
         Self {
             slots: (0..size).map(|_| AtomicU8::new(EMPTY)).collect(),
-            cursor: AtomicU32::new(0),
-            calls: AtomicU32::new(0),
-            failures: AtomicU32::new(0),
-            slow: AtomicU32::new(0),
+            cells: CachePadded::default(),
         }
     }
 
     fn next_slot(&self) -> usize {
         let len = self.slots.len() as u32;
-        let mut cur = self.cursor.load(Ordering::Relaxed);
+        let mut cur = self.cells.cursor.load(Ordering::Relaxed);
         loop {
             let next = if cur + 1 >= len { 0 } else { cur + 1 };
-            match self
-                .cursor
-                .compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
-            {
+            match self.cells.cursor.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return cur.min(len - 1) as usize,
                 Err(actual) => cur = actual,
             }
@@ -169,13 +179,15 @@ impl CountWindow {
     fn record_successes(&self, n: u32) {
         let len = self.slots.len() as u32;
         let step = n % len;
-        let mut cur = self.cursor.load(Ordering::Relaxed);
+        let mut cur = self.cells.cursor.load(Ordering::Relaxed);
         loop {
             let next = (cur.min(len - 1) + step) % len;
-            match self
-                .cursor
-                .compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
-            {
+            match self.cells.cursor.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => break,
                 Err(actual) => cur = actual,
             }
@@ -189,10 +201,10 @@ impl CountWindow {
             }
             let old = slot.swap(0, Ordering::Relaxed);
             if old == EMPTY {
-                self.calls.fetch_add(1, Ordering::Relaxed);
+                self.cells.calls.fetch_add(1, Ordering::Relaxed);
             } else {
-                adjust(&self.failures, old & 1, 0);
-                adjust(&self.slow, old & 2, 0);
+                adjust(&self.cells.failures, old & 1, 0);
+                adjust(&self.cells.slow, old & 2, 0);
             }
         }
     }
@@ -206,18 +218,18 @@ impl CountWindow {
         let was_empty = old == EMPTY;
         let old = if was_empty { 0 } else { old };
         if was_empty {
-            self.calls.fetch_add(1, Ordering::Relaxed);
+            self.cells.calls.fetch_add(1, Ordering::Relaxed);
         }
-        adjust(&self.failures, old & 1, new & 1);
-        adjust(&self.slow, old & 2, new & 2);
+        adjust(&self.cells.failures, old & 1, new & 1);
+        adjust(&self.cells.slow, old & 2, new & 2);
         (was_empty || new != 0).then(|| self.totals())
     }
 
     fn totals(&self) -> Totals {
         Totals {
-            calls: self.calls.load(Ordering::Relaxed),
-            failures: clamp(self.failures.load(Ordering::Relaxed)),
-            slow: clamp(self.slow.load(Ordering::Relaxed)),
+            calls: self.cells.calls.load(Ordering::Relaxed),
+            failures: clamp(self.cells.failures.load(Ordering::Relaxed)),
+            slow: clamp(self.cells.slow.load(Ordering::Relaxed)),
         }
     }
 
@@ -225,9 +237,9 @@ impl CountWindow {
         for slot in self.slots.iter() {
             slot.store(EMPTY, Ordering::Relaxed);
         }
-        self.calls.store(0, Ordering::Relaxed);
-        self.failures.store(0, Ordering::Relaxed);
-        self.slow.store(0, Ordering::Relaxed);
+        self.cells.calls.store(0, Ordering::Relaxed);
+        self.cells.failures.store(0, Ordering::Relaxed);
+        self.cells.slow.store(0, Ordering::Relaxed);
     }
 }
 
