@@ -234,3 +234,23 @@ test('a success in one worker ends the failure run begun in another', async () =
   assert.equal(main.state, 'OPEN');
   main.reset();
 });
+
+test('a process-wide breaker with a rate rule counts every worker\'s successes and opens on the shared rate', async () => {
+  const options = { failureRateThreshold: 0.5, volumeThreshold: 10, window: { size: 20 }, resetTimeout: 60000, scope: 'process' };
+  const main = createCircuitBreaker('proc-rate', options);
+  const workers = Array.from({ length: 2 }, () =>
+    inWorker(`
+      const b = bulwark.createCircuitBreaker('proc-rate', data);
+      for (let k = 0; k < 500; k++) await b.execute(async () => k);
+      return b.getMetrics().successes;
+    `, options),
+  );
+  await Promise.all(workers.map((w) => w.done));
+  await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  const m = main.getMetrics();
+  assert.equal(m.successes, 1000);
+  assert.equal(m.windowCalls, 20, 'the shared window saw the workers\' calls');
+  for (let k = 0; k < 10; k++) await main.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+  assert.equal(main.state, 'OPEN', '10 failures of the last 20 calls: rate 0.5');
+  main.reset();
+});

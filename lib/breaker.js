@@ -68,20 +68,23 @@ class CircuitBreaker extends SafeEmitter {
     this._done = hot.done;
     this._okMany = hot.okMany;
     this._okStriped = hot.okStriped;
+    this._okStripedOne = hot.okStripedOne;
     // Without rate rules a success can never cause a transition, so successes in CLOSED can be
     // recorded in batches (one native call per BATCH), flushed before any failure so the window
     // keeps the calls' order, and before anything reads the counts.
     const rateRules = cfg.native.failureRateThreshold !== undefined || cfg.native.slowCallRateThreshold !== undefined;
     this._batched = !rateRules;
     // A process-scoped breaker (another thread may read the shared counts at any time, and a
-    // terminated worker cannot flush) counts each success at once in this thread's own stripe of
-    // native cells (summed on read), and reads the shared failure run: only a success that ends a
-    // run calls in at once. The batch then only feeds the rolling window.
+    // terminated worker cannot flush) counts each success in CLOSED at once in this thread's own
+    // stripe of native cells (summed on read), so threads do not share a counter line. Without
+    // rate rules it also reads the shared failure run: only a success that ends a run calls in
+    // at once, and the batch only feeds the rolling window. With rate rules each success is still
+    // recorded at once (`okStripedOne`), minus the shared counter.
     this._stripe = null;
     this._run = null;
-    if (this._batched && cfg.scope === 'process') {
+    if (cfg.scope === 'process') {
       this._stripe = native.successStripe();
-      this._run = native.runView();
+      if (this._batched) this._run = native.runView();
     }
     this._pending = 0;
     this._weak = new WeakRef(this);
@@ -163,7 +166,14 @@ class CircuitBreaker extends SafeEmitter {
     const closed = this._batched && (ticket & 3) === 0;
     const stripe = this._stripe;
     const run = this._run;
-    this._onValue = closed && stripe !== null
+    this._onValue = !this._batched && (ticket & 3) === 0 && stripe !== null
+      ? (value) => {
+          if (++stripe[0] === 0) stripe[1]++;
+          const g = this._okStripedOne(ticket);
+          if (g !== this._seen) this._sync(g);
+          return value;
+        }
+      : closed && stripe !== null
       ? (value) => {
           if (++stripe[0] === 0) stripe[1]++;
           const n = ++this._pending;

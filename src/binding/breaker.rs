@@ -188,9 +188,15 @@ impl NativeBreaker {
         scope: Option<String>,
     ) -> Result<Self> {
         let name = name.unwrap_or_else(|| "breaker".to_string());
+        let process = scope.as_deref() == Some("process");
         let build = || -> std::result::Result<SharedBreaker, EngineError> {
+            let config = options.to_config()?;
             Ok(SharedBreaker {
-                engine: Breaker::new(options.to_config()?),
+                engine: if process {
+                    Breaker::shared(config)
+                } else {
+                    Breaker::new(config)
+                },
                 clock: BindingClock::from_option(clock),
             })
         };
@@ -264,6 +270,7 @@ impl NativeBreaker {
                 ("ok", c"ok", record_ok),
                 ("okMany", c"okMany", record_ok_many),
                 ("okStriped", c"okStriped", record_ok_striped),
+                ("okStripedOne", c"okStripedOne", record_ok_striped_one),
                 ("done", c"done", record_done),
             ],
             || Arc::clone(&self.shared),
@@ -408,6 +415,23 @@ unsafe extern "C" fn record_ok_striped(
         let gate = b
             .engine
             .record_striped_successes(ticket as u32, n.max(0) as u32, &b.clock);
+        raw::js_int32(env, gate as i32)
+    })
+}
+
+/// `okStripedOne(ticket)` → gate after recording one success already counted in a stripe, at
+/// once (breakers with rate rules; see `Breaker::record_striped_success`).
+unsafe extern "C" fn record_ok_striped_one(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let (data, [ticket]) = raw::callback_args::<1>(env, info);
+        let Some(ticket) = raw::int32(env, ticket) else {
+            return raw::throw_type_error(env, c"okStripedOne(ticket): ticket must be a number");
+        };
+        let b = shared_of(data);
+        let gate = b.engine.record_striped_success(ticket as u32, &b.clock);
         raw::js_int32(env, gate as i32)
     })
 }

@@ -169,6 +169,14 @@ impl Breaker {
         }
     }
 
+    /// A CLOSED breaker to be shared by threads: its count window reads a slot before writing it,
+    /// so the steady state (successes replacing successes) writes no shared slot.
+    pub fn shared(config: BreakerConfig) -> Self {
+        let mut breaker = Self::new(config);
+        breaker.window = breaker.window.read_before_write();
+        breaker
+    }
+
     /// The settings it was built with.
     pub fn config(&self) -> &BreakerConfig {
         &self.config
@@ -301,12 +309,32 @@ impl Breaker {
         duration_nanos: Option<u64>,
         clock: &impl Clock,
     ) -> u32 {
+        self.record_outcome(ticket, outcome, duration_nanos, clock, true)
+    }
+
+    /// Records one success that the caller already counted in its stripe (see
+    /// [`Breaker::success_stripe`]): the failure run, the window and any transition, as
+    /// [`Breaker::record`] does, without writing the shared success counter.
+    pub fn record_striped_success(&self, ticket: u32, clock: &impl Clock) -> u32 {
+        self.record_outcome(ticket, Outcome::Success, None, clock, false)
+    }
+
+    fn record_outcome(
+        &self,
+        ticket: u32,
+        outcome: Outcome,
+        duration_nanos: Option<u64>,
+        clock: &impl Clock,
+        counted: bool,
+    ) -> u32 {
         let failure = outcome != Outcome::Success;
         let slow = matches!(
             (self.config.slow_call_duration_nanos, duration_nanos),
             (Some(limit), Some(d)) if d > limit
         );
-        self.count(outcome, slow);
+        if counted {
+            self.count(outcome, slow);
+        }
         if let Some(d) = duration_nanos {
             if metrics::enabled() {
                 self.durations.observe(d);

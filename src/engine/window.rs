@@ -85,6 +85,15 @@ impl Window {
         }
     }
 
+    /// Makes a count window read a slot before writing it, so a success replacing a success
+    /// writes nothing shared: for windows written by several threads (costs a little in one).
+    pub fn read_before_write(mut self) -> Self {
+        if let Self::Count(w) = &mut self {
+            w.read_first = true;
+        }
+        self
+    }
+
     /// Records one outcome at `now` (only a time window reads it). Returns the totals after the
     /// record when they may have crossed a threshold, `None` when they cannot have (a success
     /// replacing a success, or any record that only lowered the rates).
@@ -137,6 +146,8 @@ const EMPTY: u8 = 0x80;
 pub struct CountWindow {
     /// Read on every record: kept off the line of the cells every record writes.
     slots: Box<[AtomicU8]>,
+    /// Read a slot before swapping it (see [`Window::read_before_write`]).
+    read_first: bool,
     cells: CachePadded<CountCells>,
 }
 
@@ -155,6 +166,7 @@ impl CountWindow {
         let size = size.max(1) as usize;
         Self {
             slots: (0..size).map(|_| AtomicU8::new(EMPTY)).collect(),
+            read_first: false,
             cells: CachePadded::default(),
         }
     }
@@ -211,7 +223,12 @@ impl CountWindow {
 
     fn record(&self, sample: Sample) -> Option<Totals> {
         let new = sample.bits();
-        let old = self.slots[self.next_slot()].swap(new, Ordering::Relaxed);
+        let slot = &self.slots[self.next_slot()];
+        // Reading first: a success replacing a success (the steady state) writes no shared slot.
+        if self.read_first && slot.load(Ordering::Relaxed) == new {
+            return None;
+        }
+        let old = slot.swap(new, Ordering::Relaxed);
         if old == new {
             return None;
         }
