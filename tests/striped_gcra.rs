@@ -6,7 +6,7 @@
 //! time admit the whole bucket (less at most one token of horizon rounding) and never more; a
 //! handle dropping out mid-lease strands nothing once another handle calls.
 
-use bulwark::engine::gcra::GcraConfig;
+use bulwark::engine::gcra::{Decision, GcraConfig};
 use bulwark::engine::striped_gcra::{StripedGcra, FLOOR, HORIZON_NANOS, LEASE};
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +43,8 @@ proptest! {
             1u32..3,
             // A few (leaving part of a lease in the slot), about a lease, or enough to drain.
             prop_oneof![1u32..4, 60u32..70, 1_000u32..70_000],
+            // How to ask: tryAcquire, or decide (take), or a look first (peek) then tryAcquire.
+            0u8..3,
         ), 1..40),
     ) {
         let config = GcraConfig::new(burst, u64::from(burst) * emission, burst).unwrap();
@@ -53,11 +55,20 @@ proptest! {
         let mut now = 1_000_000_000u64;
         // (time, units admitted at that time), times non-decreasing.
         let mut admitted: Vec<(u64, u64)> = Vec::new();
-        for (gap, handle, n, repeat) in ops {
+        for (gap, handle, n, repeat, how) in ops {
             now += gap;
             let mut units = 0u64;
             for _ in 0..repeat {
-                if g.try_acquire(handles[handle], n, now).unwrap() {
+                let slot = handles[handle];
+                let taken = match how {
+                    0 => g.try_acquire(slot, n, now).unwrap(),
+                    1 => matches!(g.decide(slot, n, true, now).unwrap(), Decision::Allowed { .. }),
+                    _ => {
+                        let _ = g.decide(slot, n, false, now).unwrap();
+                        g.try_acquire(slot, n, now).unwrap()
+                    }
+                };
+                if taken {
                     units += u64::from(n);
                 }
             }
@@ -211,4 +222,59 @@ fn giving_back_an_expired_lease_never_credits_what_already_refilled() {
                                             // a's 63 expired; b sweeps them back, then drains the bucket.
     at(t0 + HORIZON_NANOS + 10_000, b, 2 * burst, &mut admitted);
     window_bound_holds(&admitted, u64::from(burst), 1_000).unwrap();
+}
+
+#[test]
+fn threads_on_a_real_clock_stay_within_the_bound_of_one_cell() {
+    // T = 500 ns, burst 600000: leasing on; 4 threads for 40 ms drain the bucket and live on refill.
+    let burst = 600_000u32;
+    let t = 500u64;
+    let g = Arc::new(StripedGcra::new(
+        GcraConfig::new(burst, u64::from(burst) * t, burst).unwrap(),
+        true,
+    ));
+    assert!(g.is_leasing());
+    let origin = std::time::Instant::now();
+    let barrier = Arc::new(Barrier::new(4));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (g, barrier) = (Arc::clone(&g), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let slot = g.assign_slot();
+                let mut times = Vec::new();
+                barrier.wait();
+                loop {
+                    let now = 1_000_000_000 + origin.elapsed().as_nanos() as u64;
+                    if now > 1_000_000_000 + 40_000_000 {
+                        return times;
+                    }
+                    if g.try_acquire(slot, 1, now).unwrap() {
+                        times.push(now);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut times: Vec<u64> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    times.sort_unstable();
+    assert!(
+        times.len() as u64 > u64::from(burst),
+        "the bucket was drained ({} admitted)",
+        times.len()
+    );
+    // count(i..=j) = j - i + 1 <= burst + (t_j - t_i) / T for all i <= j; with f(k) = k*T - t_k
+    // that is f(j) - f(i) <= (burst - 1) * T, checked against the running minimum of f.
+    let mut min_f = i128::MAX;
+    for (k, &at) in times.iter().enumerate() {
+        let f = k as i128 * i128::from(t) - i128::from(at);
+        min_f = min_f.min(f);
+        assert!(
+            f - min_f <= i128::from(burst - 1) * i128::from(t),
+            "over the bound at admission {k} of {}",
+            times.len()
+        );
+    }
 }
