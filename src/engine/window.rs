@@ -524,6 +524,21 @@ mod tests {
     }
 
     #[test]
+    fn reading_before_writing_changes_no_totals() {
+        for size in [1u32, 2, 5, 16] {
+            let plain = Window::new(&WindowKind::Count { size });
+            let shared = Window::new(&WindowKind::Count { size }).read_before_write();
+            let mut x = 12345u32;
+            for _ in 0..500 {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let s = [OK, OK, OK, FAIL, SLOW][(x >> 16) as usize % 5];
+                assert_eq!(plain.record(s, || 0), shared.record(s, || 0));
+                assert_eq!(plain.totals(|| 0), shared.totals(|| 0));
+            }
+        }
+    }
+
+    #[test]
     fn count_window_keeps_the_last_n_calls() {
         let w = Window::new(&WindowKind::Count { size: 3 });
         w.record(FAIL, || 0);
