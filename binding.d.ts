@@ -41,7 +41,15 @@ export declare class NativeBreaker {
   constructor(options: BreakerOptions, clock?: ManualClock | undefined | null, name?: string | undefined | null, scope?: string | undefined | null)
   /** An `Int32Array(1)` whose element is the live gate (`epoch << 2 | state`). */
   gateView(): unknown
-  /** `{ admit, ok, done }`: the per-call functions bound to this breaker. */
+  /** An `Int32Array(1)` whose element is the live run of consecutive failures. */
+  runView(): unknown
+  /**
+   * An `Int32Array(2)` over a new success stripe of this thread (a 64-bit count as low, high
+   * words; see `engine::stripes`): successes the shim adds there count at once in every
+   * snapshot and metric. The stripe is folded into the total when the array is collected.
+   */
+  successStripe(): unknown
+  /** `{ admit, ok, okMany, okStriped, done }`: the per-call functions bound to this breaker. */
   hotFunctions(): object
   /** The gate now, making a due OPEN → HALF_OPEN transition first. */
   observe(): number

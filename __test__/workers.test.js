@@ -145,3 +145,112 @@ test('50 cycles of spawn → use shared objects → terminate() mid-call', async
   assert.equal(await main.execute(async () => 'still fine'), 'still fine');
   assert.ok(main.getMetrics().successes >= 50, 'calls from every worker were counted in the shared state');
 });
+
+test('a leasing limit (burst large enough to lease per thread) admits exactly its burst across 4 workers', async () => {
+  // One request per ~1.8 s: nothing refills during the test, so exactly `limit` may pass.
+  const options = { name: 'proc-lease', limit: 20000, interval: 36000000, scope: 'process' };
+  const main = createRateLimiter(options);
+  const workers = Array.from({ length: 4 }, () =>
+    inWorker(`
+      const limiter = bulwark.createRateLimiter(data);
+      let admitted = 0;
+      let refusedSince = -1;
+      // Keep asking for a while after the first refusal: other threads may still hold leases.
+      for (;;) {
+        if (limiter.tryAcquire()) { admitted++; refusedSince = -1; continue; }
+        if (refusedSince < 0) refusedSince = performance.now();
+        else if (performance.now() - refusedSince > 5) break;
+      }
+      return admitted;
+    `, options),
+  );
+  const counts = await Promise.all(workers.map((w) => w.done));
+  await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  const total = counts.reduce((a, b) => a + b, 0);
+  // A lease is charged 250 µs ahead: below one emission interval, that may round one away.
+  assert.ok(total === 20000 || total === 19999, `admitted ${total} (per worker: ${counts})`);
+  assert.equal(main.tryAcquire(), false, 'the main thread shares the same exhausted limit');
+  assert.equal(main.getMetrics().remaining, 0);
+});
+
+test('tokens leased by a worker terminated mid-lease come back to the other threads', async () => {
+  const options = { name: 'proc-lease-dead', limit: 20000, interval: 36000000, scope: 'process' };
+  const main = createRateLimiter(options);
+  const w = inWorker(`
+    const limiter = bulwark.createRateLimiter(data);
+    limiter.tryAcquire();
+    port.postMessage('leased');
+    await new Promise(() => {});
+  `, options);
+  await new Promise((resolve) => w.worker.once('message', resolve));
+  await w.worker.terminate();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  let admitted = 1;
+  while (main.tryAcquire()) admitted++;
+  assert.ok(admitted === 20000 || admitted === 19999, `admitted ${admitted} of 20000`);
+});
+
+test('successes of a process-wide breaker count exactly across workers, terminated ones included', async () => {
+  const options = { failureThreshold: 3, resetTimeout: 60000, scope: 'process' };
+  const main = createCircuitBreaker('proc-stripes', options);
+  const workers = Array.from({ length: 4 }, (_, i) =>
+    inWorker(`
+      const b = bulwark.createCircuitBreaker('proc-stripes', data.options);
+      for (let k = 0; k < 1001; k++) await b.execute(async () => k);
+      if (data.i === 0) { port.postMessage({ hang: true }); await new Promise(() => {}); }
+      return b.getMetrics().successes;
+    `, { options, i }),
+  );
+  await new Promise((resolve) => workers[0].worker.once('message', resolve));
+  await workers[0].worker.terminate();
+  await Promise.all(workers.slice(1).map((w) => w.done));
+  await Promise.all(workers.slice(1).map(({ worker }) => worker.terminate()));
+  const m = main.getMetrics();
+  assert.equal(m.successes, 4004, 'every success of every worker, none twice');
+  assert.equal(m.calls, 4004);
+  const { metrics } = require('..');
+  const text = await metrics();
+  assert.match(text, /circuit_breaker_calls_total\{[^}]*name="proc-stripes"[^}]*result="success"[^}]*\} 4004/);
+});
+
+test('a success in one worker ends the failure run begun in another', async () => {
+  const options = { failureThreshold: 3, resetTimeout: 60000, scope: 'process' };
+  const main = createCircuitBreaker('proc-run', options);
+  const fail = () => main.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+  await fail();
+  await fail();
+  assert.equal(main.getMetrics().consecutiveFailures, 2);
+  const w = inWorker(`
+    const b = bulwark.createCircuitBreaker('proc-run', data);
+    await b.execute(async () => 'ok');
+    return b.getMetrics().consecutiveFailures;
+  `, options);
+  assert.equal(await w.done, 0);
+  await w.worker.terminate();
+  await fail();
+  await fail();
+  assert.equal(main.state, 'CLOSED', 'the run started over: 2 failures since the success');
+  await fail();
+  assert.equal(main.state, 'OPEN');
+  main.reset();
+});
+
+test('a process-wide breaker with a rate rule counts every worker\'s successes and opens on the shared rate', async () => {
+  const options = { failureRateThreshold: 0.5, volumeThreshold: 10, window: { size: 20 }, resetTimeout: 60000, scope: 'process' };
+  const main = createCircuitBreaker('proc-rate', options);
+  const workers = Array.from({ length: 2 }, () =>
+    inWorker(`
+      const b = bulwark.createCircuitBreaker('proc-rate', data);
+      for (let k = 0; k < 500; k++) await b.execute(async () => k);
+      return b.getMetrics().successes;
+    `, options),
+  );
+  await Promise.all(workers.map((w) => w.done));
+  await Promise.all(workers.map(({ worker }) => worker.terminate()));
+  const m = main.getMetrics();
+  assert.equal(m.successes, 1000);
+  assert.equal(m.windowCalls, 20, 'the shared window saw the workers\' calls');
+  for (let k = 0; k < 10; k++) await main.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+  assert.equal(main.state, 'OPEN', '10 failures of the last 20 calls: rate 0.5');
+  main.reset();
+});

@@ -2,8 +2,9 @@
 /**
  * Worker-thread scaling (issue 6): total throughput of 1 and 2 worker threads calling
  * `tryAcquire()` on a rate limiter and `execute()` on a circuit breaker, each for a fixed time —
- * on ONE process-wide object (`scope: 'process'`) and on separate objects. Prints ratios against
- * one worker, and checks the shared limiter's count is exact.
+ * on ONE process-wide object (`scope: 'process'`) and on separate objects. One worker is measured
+ * on its own thread-scoped object and on a process-scoped one; the shared 2-worker figure is
+ * compared with both. Checks the shared limiter's count is exact.
  *
  * Run alone: `node benchmark/workers.js`; `npm run bench` runs it after the other groups.
  */
@@ -16,8 +17,8 @@ const DURATION_MS = Number(process.env.WORKER_BENCH_MS ?? 700);
 const BODY = `
   const { parentPort, workerData } = require('node:worker_threads');
   const b = require(${ROOT});
-  const { kind, shared, id, ms } = workerData;
-  const name = shared ? kind + '-shared' : kind + '-' + id;
+  const { kind, shared, id, ms, tag } = workerData;
+  const name = shared ? kind + '-shared-' + tag : kind + '-' + id;
   const scope = shared ? 'process' : 'thread';
   (async () => {
     let ops = 0;
@@ -27,7 +28,9 @@ const BODY = `
       const limiter = b.createRateLimiter({ name, limit: 2e9, interval: 2000, burst: 2e9, scope });
       while (performance.now() < end) for (let i = 0; i < 10000; i++, ops++) if (limiter.tryAcquire()) admitted++;
     } else {
-      const breaker = b.createCircuitBreaker(name, { scope });
+      // 'breaker-rate': with a failure-rate rule every outcome goes to the shared rolling window.
+      const rate = kind === 'breaker-rate' ? { failureRateThreshold: 0.5 } : {};
+      const breaker = b.createCircuitBreaker(name, { ...rate, scope });
       const noop = async () => {};
       while (performance.now() < end) for (let i = 0; i < 1000; i++, ops++) await breaker.execute(noop);
       admitted = ops;
@@ -36,10 +39,13 @@ const BODY = `
   })();
 `;
 
+let runs = 0;
+
 function run(kind, workers, shared) {
+  const tag = runs++;
   return Promise.all(
     Array.from({ length: workers }, (_, id) => new Promise((resolve, reject) => {
-      const w = new Worker(BODY, { eval: true, workerData: { kind, shared, id, ms: DURATION_MS } });
+      const w = new Worker(BODY, { eval: true, workerData: { kind, shared, id, ms: DURATION_MS, tag } });
       w.once('message', (m) => { resolve(m); w.terminate(); });
       w.once('error', reject);
     })),
@@ -52,14 +58,16 @@ function run(kind, workers, shared) {
 
 async function main() {
   console.log(`## WORKERS (each run ${DURATION_MS} ms; ops/s summed over the workers)\n`);
-  console.log('| object | 1 worker | 2 workers, one shared object | 2 workers, separate objects | shared/1 | separate/1 |');
-  console.log('|---|---:|---:|---:|---:|---|');
-  for (const kind of ['limiter', 'breaker']) {
+  console.log('| object | 1 worker, thread scope | 1 worker, process scope | 2 workers, one shared object | 2 workers, separate objects | shared/1 (thread) | shared/1 (process) | separate/1 |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const kind of ['limiter', 'breaker', 'breaker-rate']) {
     const one = await run(kind, 1, false);
+    const oneShared = await run(kind, 1, true);
     const shared = await run(kind, 2, true);
     const separate = await run(kind, 2, false);
     const f = (x) => Math.round(x).toLocaleString('en-US');
-    console.log(`| ${kind} | ${f(one.opsPerSec)} | ${f(shared.opsPerSec)} | ${f(separate.opsPerSec)} | ${(shared.opsPerSec / one.opsPerSec).toFixed(2)}x (target >= 1.5x) | ${(separate.opsPerSec / one.opsPerSec).toFixed(2)}x (target >= 1.8x) |`);
+    const r = (a, b) => (a.opsPerSec / b.opsPerSec).toFixed(2) + 'x';
+    console.log(`| ${kind} | ${f(one.opsPerSec)} | ${f(oneShared.opsPerSec)} | ${f(shared.opsPerSec)} | ${f(separate.opsPerSec)} | ${r(shared, one)} (target >= 1.5x) | ${r(shared, oneShared)} | ${r(separate, one)} (target >= 1.8x) |`);
     if (kind === 'limiter' && shared.admitted !== shared.ops) {
       console.log(`  (shared limiter admitted ${shared.admitted} of ${shared.ops} within its limit)`);
     }

@@ -69,12 +69,25 @@ class CircuitBreaker extends SafeEmitter {
     this._ok = hot.ok;
     this._done = hot.done;
     this._okMany = hot.okMany;
+    this._okStriped = hot.okStriped;
+    this._okStripedOne = hot.okStripedOne;
     // Without rate rules a success can never cause a transition, so successes in CLOSED can be
     // recorded in batches (one native call per BATCH), flushed before any failure so the window
     // keeps the calls' order, and before anything reads the counts.
-    // Process-scoped breakers record every call at once: another thread may read or render the
-    // shared counts at any time, and a terminated worker could not flush its batch.
-    this._batched = cfg.scope === 'thread' && cfg.native.failureRateThreshold === undefined && cfg.native.slowCallRateThreshold === undefined;
+    const rateRules = cfg.native.failureRateThreshold !== undefined || cfg.native.slowCallRateThreshold !== undefined;
+    this._batched = !rateRules;
+    // A process-scoped breaker (another thread may read the shared counts at any time, and a
+    // terminated worker cannot flush) counts each success in CLOSED at once in this thread's own
+    // stripe of native cells (summed on read), so threads do not share a counter line. Without
+    // rate rules it also reads the shared failure run: only a success that ends a run calls in
+    // at once, and the batch only feeds the rolling window. With rate rules each success is still
+    // recorded at once (`okStripedOne`), minus the shared counter.
+    this._stripe = null;
+    this._run = null;
+    if (cfg.scope === 'process') {
+      this._stripe = native.successStripe();
+      if (this._batched) this._run = native.runView();
+    }
     this._pending = 0;
     this._weak = new WeakRef(this);
     this._seen = this._gate[0];
@@ -152,7 +165,25 @@ class CircuitBreaker extends SafeEmitter {
     this._flush();
     this._handlerTicket = ticket;
     // Only successes admitted in CLOSED are batched: a probe's success decides a transition.
-    this._onValue = this._batched && (ticket & 3) === 0
+    const closed = this._batched && (ticket & 3) === 0;
+    const stripe = this._stripe;
+    const run = this._run;
+    this._onValue = !this._batched && (ticket & 3) === 0 && stripe !== null
+      ? (value) => {
+          if (++stripe[0] === 0) stripe[1]++;
+          const g = this._okStripedOne(ticket);
+          if (g !== this._seen) this._sync(g);
+          return value;
+        }
+      : closed && stripe !== null
+      ? (value) => {
+          if (++stripe[0] === 0) stripe[1]++;
+          const n = ++this._pending;
+          if (n === 1) pendingBreakers.add(this._weak);
+          if (n >= BATCH || run[0] !== 0) this._flush();
+          return value;
+        }
+      : closed
       ? (value) => {
           const n = ++this._pending;
           if (n === 1) pendingBreakers.add(this._weak);
@@ -198,7 +229,7 @@ class CircuitBreaker extends SafeEmitter {
     if (n === 0) return;
     this._pending = 0;
     pendingBreakers.delete(this._weak);
-    const g = this._okMany(this._handlerTicket, n);
+    const g = this._stripe !== null ? this._okStriped(this._handlerTicket, n) : this._okMany(this._handlerTicket, n);
     if (g !== this._seen) this._sync(g);
   }
 

@@ -9,6 +9,7 @@ use super::error::map_error;
 use super::raw;
 use crate::engine::metric_totals::BreakerTotals;
 use crate::engine::metrics::{self, Source};
+use crate::engine::stripes::Stripe;
 use crate::engine::{Admission, Breaker, BreakerConfig, Clock, EngineError, Outcome, WindowKind};
 use napi::bindgen_prelude::{Object, Unknown};
 use napi::{sys, Env, Result};
@@ -155,6 +156,19 @@ pub struct NativeBreakerSnapshot {
     pub probe_contention: f64,
 }
 
+/// Keeps a success stripe and its breaker alive while JS holds the stripe's view; retires the
+/// stripe when the view is collected (its thread can no longer write it).
+struct StripeOwner {
+    shared: Arc<SharedBreaker>,
+    stripe: Arc<Stripe>,
+}
+
+impl Drop for StripeOwner {
+    fn drop(&mut self) {
+        self.shared.engine.retire_stripe(&self.stripe);
+    }
+}
+
 /// The native half of a circuit breaker.
 #[napi]
 pub struct NativeBreaker {
@@ -174,9 +188,15 @@ impl NativeBreaker {
         scope: Option<String>,
     ) -> Result<Self> {
         let name = name.unwrap_or_else(|| "breaker".to_string());
+        let process = scope.as_deref() == Some("process");
         let build = || -> std::result::Result<SharedBreaker, EngineError> {
+            let config = options.to_config()?;
             Ok(SharedBreaker {
-                engine: Breaker::new(options.to_config()?),
+                engine: if process {
+                    Breaker::shared(config)
+                } else {
+                    Breaker::new(config)
+                },
                 clock: BindingClock::from_option(clock),
             })
         };
@@ -216,7 +236,31 @@ impl NativeBreaker {
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), view) })
     }
 
-    /// `{ admit, ok, done }`: the per-call functions bound to this breaker.
+    /// An `Int32Array(1)` whose element is the live run of consecutive failures.
+    #[napi]
+    pub fn run_view<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        let shared = Arc::clone(&self.shared);
+        let view = raw::int32_view(env, shared.engine.consecutive_cell(), Arc::clone(&shared))?;
+        // SAFETY: `view` was just created in this env.
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), view) })
+    }
+
+    /// An `Int32Array(2)` over a new success stripe of this thread (a 64-bit count as low, high
+    /// words; see `engine::stripes`): successes the shim adds there count at once in every
+    /// snapshot and metric. The stripe is folded into the total when the array is collected.
+    #[napi]
+    pub fn success_stripe<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        let owner = StripeOwner {
+            stripe: self.shared.engine.success_stripe(),
+            shared: Arc::clone(&self.shared),
+        };
+        let cells = owner.stripe.cells().as_ptr();
+        let view = raw::int32_array_view(env, cells, 2, owner)?;
+        // SAFETY: `view` was just created in this env.
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), view) })
+    }
+
+    /// `{ admit, ok, okMany, okStriped, done }`: the per-call functions bound to this breaker.
     #[napi]
     pub fn hot_functions<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         raw::function_table(
@@ -225,6 +269,8 @@ impl NativeBreaker {
                 ("admit", c"admit", admit),
                 ("ok", c"ok", record_ok),
                 ("okMany", c"okMany", record_ok_many),
+                ("okStriped", c"okStriped", record_ok_striped),
+                ("okStripedOne", c"okStripedOne", record_ok_striped_one),
                 ("done", c"done", record_done),
             ],
             || Arc::clone(&self.shared),
@@ -350,6 +396,42 @@ unsafe extern "C" fn record_ok_many(
         let gate = b
             .engine
             .record_successes(ticket as u32, n.max(0) as u32, &b.clock);
+        raw::js_int32(env, gate as i32)
+    })
+}
+
+/// `okStriped(ticket, n)` → gate after giving `n` successes already counted in a stripe to the
+/// failure run and the window (see `Breaker::record_striped_successes`).
+unsafe extern "C" fn record_ok_striped(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let (data, [ticket, n]) = raw::callback_args::<2>(env, info);
+        let (Some(ticket), Some(n)) = (raw::int32(env, ticket), raw::int32(env, n)) else {
+            return raw::throw_type_error(env, c"okStriped(ticket, n): numbers expected");
+        };
+        let b = shared_of(data);
+        let gate = b
+            .engine
+            .record_striped_successes(ticket as u32, n.max(0) as u32, &b.clock);
+        raw::js_int32(env, gate as i32)
+    })
+}
+
+/// `okStripedOne(ticket)` → gate after recording one success already counted in a stripe, at
+/// once (breakers with rate rules; see `Breaker::record_striped_success`).
+unsafe extern "C" fn record_ok_striped_one(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let (data, [ticket]) = raw::callback_args::<1>(env, info);
+        let Some(ticket) = raw::int32(env, ticket) else {
+            return raw::throw_type_error(env, c"okStripedOne(ticket): ticket must be a number");
+        };
+        let b = shared_of(data);
+        let gate = b.engine.record_striped_success(ticket as u32, &b.clock);
         raw::js_int32(env, gate as i32)
     })
 }

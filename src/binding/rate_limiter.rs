@@ -7,7 +7,8 @@
 
 use super::clock::{ms_to_nanos, BindingClock, ManualClock};
 use super::raw;
-use crate::engine::gcra::{Decision, Gcra, GcraConfig};
+use crate::engine::gcra::{Decision, GcraConfig};
+use crate::engine::striped_gcra::StripedGcra;
 use crate::engine::{Clock, EngineError};
 use napi::bindgen_prelude::{Object, Unknown};
 use napi::{sys, Env, Result};
@@ -60,13 +61,15 @@ pub fn gcra_config(
 }
 
 struct Shared {
-    gcra: Gcra,
+    gcra: StripedGcra,
     clock: BindingClock,
 }
 
+/// What each raw function is bound to: the cell, this object's result view and its lease slot.
 struct Handle {
     shared: Arc<Shared>,
     out: Arc<ResultCells>,
+    slot: usize,
 }
 
 /// The native half of a rate limiter.
@@ -90,9 +93,12 @@ impl NativeRateLimiter {
         scope: Option<String>,
     ) -> Result<Self> {
         const CONTEXT: &str = "NativeRateLimiter";
+        // Process-wide cells are shared by threads: they lease tokens per handle (see
+        // `engine::striped_gcra`); a thread's own cell asks its TAT on every call.
+        let striped = scope.as_deref() == Some("process");
         let build = || -> std::result::Result<Shared, EngineError> {
             Ok(Shared {
-                gcra: Gcra::new(gcra_config(limit, interval_ms, burst)?),
+                gcra: StripedGcra::new(gcra_config(limit, interval_ms, burst)?, striped),
                 clock: BindingClock::from_option(clock),
             })
         };
@@ -120,6 +126,7 @@ impl NativeRateLimiter {
     /// `{ tryAcquire, decide, waitMs }` bound to this limiter.
     #[napi]
     pub fn hot_functions<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        let slot = self.shared.gcra.assign_slot();
         raw::function_table(
             env,
             &[
@@ -130,6 +137,7 @@ impl NativeRateLimiter {
             || Handle {
                 shared: Arc::clone(&self.shared),
                 out: Arc::clone(&self.out),
+                slot,
             },
         )
     }
@@ -177,7 +185,7 @@ unsafe extern "C" fn try_acquire(
             }
         };
         let now = h.shared.clock.now_nanos();
-        let allowed = matches!(h.shared.gcra.acquire(n, now), Ok(Decision::Allowed { .. }));
+        let allowed = h.shared.gcra.try_acquire(h.slot, n, now).unwrap_or(false);
         raw::js_bool(env, allowed)
     })
 }
@@ -193,11 +201,7 @@ unsafe extern "C" fn decide(env: sys::napi_env, info: sys::napi_callback_info) -
         };
         let take = raw::number(env, take).is_some_and(|t| t != 0.0);
         let now = h.shared.clock.now_nanos();
-        let decision = if take {
-            h.shared.gcra.acquire(n, now)
-        } else {
-            h.shared.gcra.peek(n, now)
-        };
+        let decision = h.shared.gcra.decide(h.slot, n, take, now);
         let allowed = match decision {
             Ok(Decision::Allowed {
                 remaining,

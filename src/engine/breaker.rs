@@ -20,10 +20,12 @@ use super::clock::Clock;
 use super::gate::{self, CircuitState};
 use super::histogram::{Histogram, HistogramSnapshot};
 use super::metrics;
+use super::stripes::{Stripe, Stripes};
 use super::transition_log::{Transition, TransitionLog};
 use super::window::{Sample, Totals, Window};
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// How a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +140,9 @@ pub struct Breaker {
     probes: AtomicU64,
     window: Window,
     counters: CachePadded<Counters>,
+    /// Successes counted by threads in their own stripes (see [`Breaker::success_stripe`]);
+    /// boxed: it is cold, and inline it would shift the hot fields' cache lines.
+    success_stripes: Box<Stripes>,
     transitions: [AtomicU64; 16],
     durations: Histogram,
     log: TransitionLog,
@@ -156,11 +161,20 @@ impl Breaker {
             consecutive: CachePadded::default(),
             probes: AtomicU64::new(u64::MAX),
             counters: CachePadded::default(),
+            success_stripes: Box::default(),
             transitions: std::array::from_fn(|_| AtomicU64::new(0)),
             durations: Histogram::default(),
             log: TransitionLog::default(),
             transition_lock: Mutex::new(()),
         }
+    }
+
+    /// A CLOSED breaker to be shared by threads: its count window reads a slot before writing it,
+    /// so the steady state (successes replacing successes) writes no shared slot.
+    pub fn shared(config: BreakerConfig) -> Self {
+        let mut breaker = Self::new(config);
+        breaker.window = breaker.window.read_before_write();
+        breaker
     }
 
     /// The settings it was built with.
@@ -171,6 +185,25 @@ impl Breaker {
     /// The gate cell itself, for a read-only view from JS. Its address is stable while `self` lives.
     pub fn gate_cell(&self) -> &AtomicU32 {
         &self.gate.0
+    }
+
+    /// The failure-run cell, for a read-only view from JS (a success needs to reset the run only
+    /// when it is not zero). Its address is stable while `self` lives.
+    pub fn consecutive_cell(&self) -> &AtomicU32 {
+        &self.consecutive.0
+    }
+
+    /// A new per-thread stripe of the success count: successes the thread adds there are part of
+    /// every snapshot at once, with no write to a shared line. Such successes must still reach the
+    /// failure run and the window through [`Breaker::record_striped_successes`]. Retire the stripe
+    /// ([`Breaker::retire_stripe`]) when its thread can no longer write it.
+    pub fn success_stripe(&self) -> Arc<Stripe> {
+        self.success_stripes.add()
+    }
+
+    /// Folds a stripe whose writer is gone into the success total.
+    pub fn retire_stripe(&self, stripe: &Arc<Stripe>) {
+        self.success_stripes.retire(stripe);
     }
 
     /// The current gate (state and epoch), without side effects.
@@ -276,12 +309,32 @@ impl Breaker {
         duration_nanos: Option<u64>,
         clock: &impl Clock,
     ) -> u32 {
+        self.record_outcome(ticket, outcome, duration_nanos, clock, true)
+    }
+
+    /// Records one success that the caller already counted in its stripe (see
+    /// [`Breaker::success_stripe`]): the failure run, the window and any transition, as
+    /// [`Breaker::record`] does, without writing the shared success counter.
+    pub fn record_striped_success(&self, ticket: u32, clock: &impl Clock) -> u32 {
+        self.record_outcome(ticket, Outcome::Success, None, clock, false)
+    }
+
+    fn record_outcome(
+        &self,
+        ticket: u32,
+        outcome: Outcome,
+        duration_nanos: Option<u64>,
+        clock: &impl Clock,
+        counted: bool,
+    ) -> u32 {
         let failure = outcome != Outcome::Success;
         let slow = matches!(
             (self.config.slow_call_duration_nanos, duration_nanos),
             (Some(limit), Some(d)) if d > limit
         );
-        self.count(outcome, slow);
+        if counted {
+            self.count(outcome, slow);
+        }
         if let Some(d) = duration_nanos {
             if metrics::enabled() {
                 self.durations.observe(d);
@@ -307,21 +360,19 @@ impl Breaker {
             .0
             .successes
             .fetch_add(u64::from(n), Ordering::Relaxed);
+        self.record_striped_successes(ticket, n, clock)
+    }
+
+    /// Like [`Breaker::record_successes`] for `n` successes already counted in a stripe: resets the
+    /// failure run (writing only if it is not zero) and records them in the window, one CAS for
+    /// the batch. Returns the gate.
+    pub fn record_striped_successes(&self, ticket: u32, n: u32, clock: &impl Clock) -> u32 {
         let g = self.gate();
         if g != ticket || gate::state_of(g) != CircuitState::Closed {
             return g;
         }
-        let consecutive = &self.consecutive.0;
-        if consecutive.load(Ordering::Relaxed) != 0 {
-            consecutive.store(0, Ordering::Relaxed);
-        }
-        let sample = Sample {
-            failure: false,
-            slow: false,
-        };
-        for _ in 0..n {
-            self.window.record(sample, || clock.now_nanos());
-        }
+        self.reset_run();
+        self.window.record_successes(n, || clock.now_nanos());
         self.gate()
     }
 
@@ -348,8 +399,8 @@ impl Breaker {
                 .fetch_add(1, Ordering::Relaxed)
                 .saturating_add(1);
             open = self.config.failure_threshold > 0 && run >= self.config.failure_threshold;
-        } else if consecutive.load(Ordering::Relaxed) != 0 {
-            consecutive.store(0, Ordering::Relaxed);
+        } else {
+            self.reset_run();
         }
         if !open {
             if let Some(totals) = self.window.record(sample, || clock.now_nanos()) {
@@ -360,6 +411,17 @@ impl Breaker {
             self.transition(g, CircuitState::Open, clock.now_nanos());
         }
         self.gate()
+    }
+
+    /// A success ends the failure run: read first (a success in a healthy breaker writes
+    /// nothing shared), then clear by CAS, so a failure counted in between by another thread is
+    /// kept (it came after this success).
+    fn reset_run(&self) {
+        let consecutive = &self.consecutive.0;
+        let run = consecutive.load(Ordering::Relaxed);
+        if run != 0 {
+            let _ = consecutive.compare_exchange(run, 0, Ordering::Relaxed, Ordering::Relaxed);
+        }
     }
 
     fn rates_exceeded(&self, t: &Totals) -> bool {
@@ -469,7 +531,7 @@ impl Breaker {
         BreakerSnapshot {
             state: gate::state_of(g),
             gate: g,
-            successes: c.successes.load(Ordering::Relaxed),
+            successes: c.successes.load(Ordering::Relaxed) + self.success_stripes.sum(),
             failures: c.failures.load(Ordering::Relaxed),
             timeouts: c.timeouts.load(Ordering::Relaxed),
             rejections: c.rejections.load(Ordering::Relaxed),

@@ -155,6 +155,59 @@ impl Gcra {
         }
     }
 
+    /// Takes `k` at `now` for spending at any time up to `now + horizon_nanos` (a lease; see
+    /// [`super::striped_gcra`]), if at least `floor` could still be admitted afterwards. The `k`
+    /// are charged as if consumed at `max(TAT, now + horizon)`, no earlier than any spend of them,
+    /// so spending them later can never admit more than the bucket allows.
+    pub fn lease(&self, k: u32, horizon_nanos: u64, floor: u32, now: u64) -> bool {
+        let t = self.config.emission_nanos;
+        let limit = now.saturating_add(self.config.tolerance_nanos());
+        let cost = t.saturating_mul(u64::from(k));
+        let keep = t.saturating_mul(u64::from(floor));
+        let mut tat = self.tat.load(Ordering::Acquire);
+        loop {
+            let new_tat = tat
+                .max(now.saturating_add(horizon_nanos))
+                .saturating_add(cost);
+            if new_tat.saturating_add(keep) > limit {
+                return false;
+            }
+            match self
+                .tat
+                .compare_exchange_weak(tat, new_tat, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(actual) => tat = actual,
+            }
+        }
+    }
+
+    /// Gives back, at `now`, `units` of a lease taken at `leased_at` (or earlier) that were never
+    /// spent: the TAT goes back by `units × T` less the time since the lease. Never more: the
+    /// lease was charged at `leased_at + horizon` or later, and every request since was charged no
+    /// later than `now + horizon`, so what the bucket could have refilled since the lease does not
+    /// come back, and the bucket never admits more than if those units had not been leased.
+    pub fn give_back(&self, units: u64, leased_at: u64, now: u64) {
+        let back = units
+            .saturating_mul(self.config.emission_nanos)
+            .saturating_sub(now.saturating_sub(leased_at));
+        if back > 0 {
+            let _ = self
+                .tat
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tat| {
+                    Some(tat.saturating_sub(back))
+                });
+        }
+    }
+
+    /// Requests that could be admitted at `now` (the bucket's level, whole requests).
+    pub fn room(&self, now: u64) -> u64 {
+        let tat = self.tat.load(Ordering::Acquire).max(now);
+        now.saturating_add(self.config.tolerance_nanos())
+            .saturating_sub(tat)
+            / self.config.emission_nanos
+    }
+
     /// Nanoseconds from `now` until `units` more could be admitted (0: now). Unlike
     /// [`Gcra::acquire`], `units` may exceed the burst: a queue of waiters asks how long the
     /// requests ahead of it, plus its own, will take.

@@ -17,10 +17,13 @@ pub mod histogram;
 pub mod keyed;
 pub mod metric_totals;
 pub mod metrics;
+pub mod padded;
 pub mod policy_counters;
 pub mod registry;
 pub mod shared_bulkhead;
 pub mod split_counter;
+pub mod striped_gcra;
+pub mod stripes;
 pub mod transition_log;
 pub mod window;
 

@@ -12,6 +12,7 @@
 //! counts off by one until the next clear; a single thread sees exact counts.
 
 use super::breaker_config::WindowKind;
+use super::padded::CachePadded;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 /// One call's outcome as stored in a window.
@@ -62,6 +63,9 @@ fn ratio(part: u32, whole: u32) -> f64 {
 
 /// A rolling window of either kind.
 #[derive(Debug)]
+// The count window is large only by its cache-line padding, which is the point; boxing it would
+// add an indirection to every record.
+#[allow(clippy::large_enum_variant)]
 pub enum Window {
     /// The last N calls.
     Count(CountWindow),
@@ -81,6 +85,15 @@ impl Window {
         }
     }
 
+    /// Makes a count window read a slot before writing it, so a success replacing a success
+    /// writes nothing shared: for windows written by several threads (costs a little in one).
+    pub fn read_before_write(mut self) -> Self {
+        if let Self::Count(w) = &mut self {
+            w.read_first = true;
+        }
+        self
+    }
+
     /// Records one outcome at `now` (only a time window reads it). Returns the totals after the
     /// record when they may have crossed a threshold, `None` when they cannot have (a success
     /// replacing a success, or any record that only lowered the rates).
@@ -88,6 +101,19 @@ impl Window {
         match self {
             Self::Count(w) => w.record(sample),
             Self::Time(w) => w.record(sample, now()),
+        }
+    }
+
+    /// Records `n` successful, not slow calls at once (a batch gathered by one thread): one
+    /// cursor or bucket CAS for the batch, and a count window writes only slots that held
+    /// something else. Only for breakers without rate rules: the totals are not returned.
+    pub fn record_successes(&self, n: u32, now: impl FnOnce() -> u64) {
+        if n == 0 {
+            return;
+        }
+        match self {
+            Self::Count(w) => w.record_successes(n),
+            Self::Time(w) => w.record_successes(n, now()),
         }
     }
 
@@ -118,7 +144,16 @@ const EMPTY: u8 = 0x80;
 /// The last `size` outcomes, lock-free.
 #[derive(Debug)]
 pub struct CountWindow {
+    /// Read on every record: kept off the line of the cells every record writes.
     slots: Box<[AtomicU8]>,
+    /// Read a slot before swapping it (see [`Window::read_before_write`]).
+    read_first: bool,
+    cells: CachePadded<CountCells>,
+}
+
+/// The cursor and counters of a count window.
+#[derive(Debug, Default)]
+struct CountCells {
     cursor: AtomicU32,
     calls: AtomicU32,
     failures: AtomicU32,
@@ -131,49 +166,87 @@ impl CountWindow {
         let size = size.max(1) as usize;
         Self {
             slots: (0..size).map(|_| AtomicU8::new(EMPTY)).collect(),
-            cursor: AtomicU32::new(0),
-            calls: AtomicU32::new(0),
-            failures: AtomicU32::new(0),
-            slow: AtomicU32::new(0),
+            read_first: false,
+            cells: CachePadded::default(),
         }
     }
 
     fn next_slot(&self) -> usize {
         let len = self.slots.len() as u32;
-        let mut cur = self.cursor.load(Ordering::Relaxed);
+        let mut cur = self.cells.cursor.load(Ordering::Relaxed);
         loop {
             let next = if cur + 1 >= len { 0 } else { cur + 1 };
-            match self
-                .cursor
-                .compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
-            {
+            match self.cells.cursor.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return cur.min(len - 1) as usize,
                 Err(actual) => cur = actual,
             }
         }
     }
 
+    fn record_successes(&self, n: u32) {
+        let len = self.slots.len() as u32;
+        let step = n % len;
+        let mut cur = self.cells.cursor.load(Ordering::Relaxed);
+        loop {
+            let next = (cur.min(len - 1) + step) % len;
+            match self.cells.cursor.compare_exchange_weak(
+                cur,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => cur = actual,
+            }
+        }
+        let first = cur.min(len - 1);
+        for i in 0..n.min(len) {
+            let slot = &self.slots[((first + i) % len) as usize];
+            // Reading first keeps a window full of successes read-only (no line ping-pong).
+            if slot.load(Ordering::Relaxed) == 0 {
+                continue;
+            }
+            let old = slot.swap(0, Ordering::Relaxed);
+            if old == EMPTY {
+                self.cells.calls.fetch_add(1, Ordering::Relaxed);
+            } else {
+                adjust(&self.cells.failures, old & 1, 0);
+                adjust(&self.cells.slow, old & 2, 0);
+            }
+        }
+    }
+
     fn record(&self, sample: Sample) -> Option<Totals> {
         let new = sample.bits();
-        let old = self.slots[self.next_slot()].swap(new, Ordering::Relaxed);
+        let slot = &self.slots[self.next_slot()];
+        // Reading first: a success replacing a success (the steady state) writes no shared slot.
+        if self.read_first && slot.load(Ordering::Relaxed) == new {
+            return None;
+        }
+        let old = slot.swap(new, Ordering::Relaxed);
         if old == new {
             return None;
         }
         let was_empty = old == EMPTY;
         let old = if was_empty { 0 } else { old };
         if was_empty {
-            self.calls.fetch_add(1, Ordering::Relaxed);
+            self.cells.calls.fetch_add(1, Ordering::Relaxed);
         }
-        adjust(&self.failures, old & 1, new & 1);
-        adjust(&self.slow, old & 2, new & 2);
+        adjust(&self.cells.failures, old & 1, new & 1);
+        adjust(&self.cells.slow, old & 2, new & 2);
         (was_empty || new != 0).then(|| self.totals())
     }
 
     fn totals(&self) -> Totals {
         Totals {
-            calls: self.calls.load(Ordering::Relaxed),
-            failures: clamp(self.failures.load(Ordering::Relaxed)),
-            slow: clamp(self.slow.load(Ordering::Relaxed)),
+            calls: self.cells.calls.load(Ordering::Relaxed),
+            failures: clamp(self.cells.failures.load(Ordering::Relaxed)),
+            slow: clamp(self.cells.slow.load(Ordering::Relaxed)),
         }
     }
 
@@ -181,9 +254,9 @@ impl CountWindow {
         for slot in self.slots.iter() {
             slot.store(EMPTY, Ordering::Relaxed);
         }
-        self.calls.store(0, Ordering::Relaxed);
-        self.failures.store(0, Ordering::Relaxed);
-        self.slow.store(0, Ordering::Relaxed);
+        self.cells.calls.store(0, Ordering::Relaxed);
+        self.cells.failures.store(0, Ordering::Relaxed);
+        self.cells.slow.store(0, Ordering::Relaxed);
     }
 }
 
@@ -335,6 +408,42 @@ impl TimeWindow {
         Some(self.totals(now))
     }
 
+    fn record_successes(&self, n: u32, now: u64) {
+        let index = self.index(now);
+        self.advance(index);
+        let tag = index & TAG_MASK;
+        let bucket = self.bucket(index);
+        let mut word = bucket.load(Ordering::Relaxed);
+        loop {
+            let (old_tag, old) = unpack(word);
+            let mut t = if old_tag == tag {
+                old
+            } else {
+                Totals::default()
+            };
+            let mut add = n;
+            while u64::from(t.calls) + u64::from(add) > COUNT_MAX {
+                // Fill up to the top, then halve all three (as single records do).
+                add -= COUNT_MAX as u32 - t.calls;
+                t = Totals {
+                    calls: COUNT_MAX as u32 / 2,
+                    failures: t.failures / 2,
+                    slow: t.slow / 2,
+                };
+            }
+            t.calls += add;
+            match bucket.compare_exchange_weak(
+                word,
+                pack(tag, t),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => word = actual,
+            }
+        }
+    }
+
     fn totals(&self, now: u64) -> Totals {
         let current = self.index(now);
         let newest = self.newest.load(Ordering::Acquire);
@@ -377,6 +486,57 @@ mod tests {
         failure: false,
         slow: true,
     };
+
+    #[test]
+    fn a_batch_of_successes_equals_as_many_single_records() {
+        let kinds = [
+            WindowKind::Count { size: 7 },
+            WindowKind::Count { size: 1 },
+            WindowKind::Time {
+                span_nanos: 1_000,
+                buckets: 4,
+            },
+        ];
+        for kind in kinds {
+            for pattern in 0u32..64 {
+                for n in [1u32, 2, 3, 6, 7, 8, 15, 40_000] {
+                    let (one, batch) = (Window::new(&kind), Window::new(&kind));
+                    for bit in 0..6 {
+                        let s = [OK, FAIL, SLOW][((pattern >> bit) % 3) as usize];
+                        one.record(s, || 100);
+                        batch.record(s, || 100);
+                    }
+                    for _ in 0..n {
+                        one.record(OK, || 300);
+                    }
+                    batch.record_successes(n, || 300);
+                    assert_eq!(one.totals(|| 300), batch.totals(|| 300), "{kind:?} n={n}");
+                    one.record(FAIL, || 300);
+                    batch.record(FAIL, || 300);
+                    assert_eq!(
+                        one.totals(|| 300),
+                        batch.totals(|| 300),
+                        "cursor, {kind:?} n={n}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reading_before_writing_changes_no_totals() {
+        for size in [1u32, 2, 5, 16] {
+            let plain = Window::new(&WindowKind::Count { size });
+            let shared = Window::new(&WindowKind::Count { size }).read_before_write();
+            let mut x = 12345u32;
+            for _ in 0..500 {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let s = [OK, OK, OK, FAIL, SLOW][(x >> 16) as usize % 5];
+                assert_eq!(plain.record(s, || 0), shared.record(s, || 0));
+                assert_eq!(plain.totals(|| 0), shared.totals(|| 0));
+            }
+        }
+    }
 
     #[test]
     fn count_window_keeps_the_last_n_calls() {
