@@ -7,7 +7,7 @@
 //! handle dropping out mid-lease strands nothing once another handle calls.
 
 use bulwark::engine::gcra::{Decision, GcraConfig};
-use bulwark::engine::striped_gcra::{StripedGcra, FLOOR, HORIZON_NANOS, LEASE};
+use bulwark::engine::striped_gcra::{StripedGcra, HORIZON_NANOS, MIN_LEASING_BURST};
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
@@ -35,7 +35,7 @@ proptest! {
 
     #[test]
     fn leased_admissions_in_any_window_never_exceed_burst_plus_the_rate(
-        burst in 9_000u32..60_000,
+        burst in 65_536u32..120_000,
         emission in 4_000u64..100_000,
         ops in prop::collection::vec((
             prop_oneof![0u64..2_000, 0u64..3 * HORIZON_NANOS],
@@ -83,7 +83,7 @@ proptest! {
 #[test]
 fn threads_hammering_at_one_instant_admit_the_bucket_and_never_more() {
     for round in 0..20 {
-        let burst = 4 * (FLOOR + LEASE) + round * 997;
+        let burst = MIN_LEASING_BURST + round * 997;
         let g = Arc::new(StripedGcra::new(
             GcraConfig::new(burst, 3_600_000_000_000, burst).unwrap(),
             true,
@@ -134,7 +134,7 @@ fn threads_hammering_at_one_instant_admit_the_bucket_and_never_more() {
 
 #[test]
 fn a_handle_that_stops_mid_lease_strands_nothing() {
-    let burst = 4 * (FLOOR + LEASE);
+    let burst = MIN_LEASING_BURST;
     let g = StripedGcra::new(
         GcraConfig::new(burst, 3_600_000_000_000, burst).unwrap(),
         true,
@@ -156,7 +156,7 @@ fn a_handle_that_stops_mid_lease_strands_nothing() {
 #[test]
 fn a_lease_held_while_the_bucket_refills_does_not_add_to_a_full_bucket() {
     // T = 5 µs: 40 tokens refill in 200 µs, within the horizon.
-    let burst = 60_000u32;
+    let burst = 100_000u32;
     let g = StripedGcra::new(
         GcraConfig::new(burst, u64::from(burst) * 5_000, burst).unwrap(),
         true,
@@ -179,7 +179,7 @@ fn a_lease_held_while_the_bucket_refills_does_not_add_to_a_full_bucket() {
 #[test]
 fn an_expired_lease_of_a_stopped_handle_comes_back_to_the_bucket() {
     // One request per 1.8 s: nothing refills in the test; the quitter's lease expires unspent.
-    let burst = 4 * (FLOOR + LEASE);
+    let burst = MIN_LEASING_BURST;
     let g = StripedGcra::new(
         GcraConfig::new(burst, 1_800 * u64::from(burst) * 1_000_000, burst).unwrap(),
         true,

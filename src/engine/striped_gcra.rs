@@ -36,6 +36,9 @@ pub const SLOTS: usize = 16;
 pub const LEASE: u32 = 64;
 /// A lease is taken only if at least this many could still be admitted afterwards.
 pub const FLOOR: u32 = 2 * SLOTS as u32 * LEASE;
+/// Leasing is on only for a burst of at least this many: below it every request asks the TAT, so
+/// a limit of that size admits exactly its count across threads, not one less.
+pub const MIN_LEASING_BURST: u32 = 65_536;
 /// How long a lease's tokens may be spent.
 pub const HORIZON_NANOS: u64 = 250_000;
 /// Deadlines are stored in units of 2^10 ns (rounded down), so 48 bits cover 9 years.
@@ -85,7 +88,7 @@ impl StripedGcra {
     pub fn new(config: GcraConfig, striped: bool) -> Self {
         let phantom = HORIZON_NANOS / config.emission_nanos;
         let leasing = striped
-            && config.burst >= 4 * (FLOOR + LEASE)
+            && config.burst >= MIN_LEASING_BURST.max(4 * (FLOOR + LEASE))
             && phantom <= u64::from(config.burst) / 1024;
         Self {
             config,
@@ -385,7 +388,7 @@ mod tests {
     #[test]
     fn near_the_limit_every_token_is_exact_and_stealable() {
         // Burst just above the leasing threshold, no refill within the test.
-        let burst = 4 * (FLOOR + LEASE);
+        let burst = MIN_LEASING_BURST;
         let g = StripedGcra::new(
             GcraConfig::new(burst, 1_000_000_000 * MS, burst).unwrap(),
             true,
