@@ -3,30 +3,9 @@
 // the process, exactly; conflicting settings refused; 50 spawn → use → terminate() cycles.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
-const { Worker } = require('node:worker_threads');
 const { createCircuitBreaker, createRateLimiter, createKeyedRateLimiter, CircuitOpenError } = require('..');
 
-const ROOT = JSON.stringify(path.join(__dirname, '..'));
-
-/** Runs `body` (the source of an async function of (bulwark, data, port)) in a worker; resolves with what it returns. */
-function inWorker(body, workerData) {
-  const code = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const bulwark = require(${ROOT});
-    (async (bulwark, data, port) => { ${body} })(bulwark, workerData, parentPort)
-      .then((result) => parentPort.postMessage({ result }), (error) => parentPort.postMessage({ error: { name: error.name, message: error.message, code: error.code } }));
-  `;
-  const worker = new Worker(code, { eval: true, workerData });
-  const done = new Promise((resolve, reject) => {
-    worker.on('message', (m) => {
-      if (m !== null && typeof m === 'object' && 'error' in m) reject(Object.assign(new Error(m.error.message), m.error));
-      else if (m !== null && typeof m === 'object' && 'result' in m) resolve(m.result);
-    });
-    worker.once('error', reject);
-  });
-  return { worker, done };
-}
+const { inWorker } = require('./in-worker');
 
 test('a breaker opened in one worker rejects in every thread at once', async () => {
   const main = createCircuitBreaker('proc-breaker', { failureThreshold: 1, resetTimeout: 60000, scope: 'process' });

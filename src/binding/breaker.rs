@@ -382,22 +382,37 @@ unsafe extern "C" fn record_ok(
     })
 }
 
+/// Reads `(ticket, n)` and returns the gate `record(breaker, ticket, n)` leaves.
+///
+/// # Safety
+/// `env` and `info` must be the ones Node passed to the running callback.
+unsafe fn record_many(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    usage: &std::ffi::CStr,
+    record: impl FnOnce(&SharedBreaker, u32, u32) -> u32,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let (data, [ticket, n]) = raw::callback_args::<2>(env, info);
+        let (Some(ticket), Some(n)) = (raw::int32(env, ticket), raw::int32(env, n)) else {
+            return raw::throw_type_error(env, usage);
+        };
+        let gate = record(shared_of(data), ticket as u32, n.max(0) as u32);
+        raw::js_int32(env, gate as i32)
+    })
+}
+
 /// `okMany(ticket, n)` → gate after recording `n` successes at once (see `Breaker::record_successes`).
 unsafe extern "C" fn record_ok_many(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    raw::guard(env, || {
-        let (data, [ticket, n]) = raw::callback_args::<2>(env, info);
-        let (Some(ticket), Some(n)) = (raw::int32(env, ticket), raw::int32(env, n)) else {
-            return raw::throw_type_error(env, c"okMany(ticket, n): numbers expected");
-        };
-        let b = shared_of(data);
-        let gate = b
-            .engine
-            .record_successes(ticket as u32, n.max(0) as u32, &b.clock);
-        raw::js_int32(env, gate as i32)
-    })
+    record_many(
+        env,
+        info,
+        c"okMany(ticket, n): numbers expected",
+        |b, ticket, n| b.engine.record_successes(ticket, n, &b.clock),
+    )
 }
 
 /// `okStriped(ticket, n)` → gate after giving `n` successes already counted in a stripe to the
@@ -406,17 +421,12 @@ unsafe extern "C" fn record_ok_striped(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    raw::guard(env, || {
-        let (data, [ticket, n]) = raw::callback_args::<2>(env, info);
-        let (Some(ticket), Some(n)) = (raw::int32(env, ticket), raw::int32(env, n)) else {
-            return raw::throw_type_error(env, c"okStriped(ticket, n): numbers expected");
-        };
-        let b = shared_of(data);
-        let gate = b
-            .engine
-            .record_striped_successes(ticket as u32, n.max(0) as u32, &b.clock);
-        raw::js_int32(env, gate as i32)
-    })
+    record_many(
+        env,
+        info,
+        c"okStriped(ticket, n): numbers expected",
+        |b, ticket, n| b.engine.record_striped_successes(ticket, n, &b.clock),
+    )
 }
 
 /// `okStripedOne(ticket)` → gate after recording one success already counted in a stripe, at

@@ -31,6 +31,25 @@ pub struct NativeBulkheadSnapshot {
     pub timed_out: f64,
 }
 
+/// A count option in `[min, 2^31-1]`, or a `RangeError` from `context` naming it.
+pub(super) fn count_option(
+    env: &Env,
+    context: &str,
+    option: &'static str,
+    value: f64,
+    min: f64,
+) -> Result<u32> {
+    if value.fract() == 0.0 && (min..=i32::MAX as f64).contains(&value) {
+        Ok(value as u32)
+    } else {
+        Err(map_error(
+            env,
+            context,
+            EngineError::invalid(option, "an integer in range", value),
+        ))
+    }
+}
+
 /// The native half of a bulkhead.
 #[napi]
 pub struct NativeBulkhead {
@@ -48,17 +67,7 @@ impl NativeBulkhead {
         max_queue_size: f64,
         name: Option<String>,
     ) -> Result<Self> {
-        let count = |option, value: f64, min: f64| {
-            if value.fract() == 0.0 && (min..=i32::MAX as f64).contains(&value) {
-                Ok(value as u32)
-            } else {
-                Err(map_error(
-                    &env,
-                    "NativeBulkhead",
-                    EngineError::invalid(option, "an integer in range", value),
-                ))
-            }
-        };
+        let count = |option, value, min| count_option(&env, "NativeBulkhead", option, value, min);
         let max_concurrent = count("maxConcurrent", max_concurrent, 1.0)?;
         let max_queue = count("maxQueueSize", max_queue_size, 0.0)?;
         let cells = Arc::new(BulkheadCells::new(max_concurrent, max_queue));

@@ -9,6 +9,7 @@
 // Free `#[napi]` functions are registered only outside `cfg(test)`, so unit-test builds see them unused.
 #![cfg_attr(test, allow(dead_code))]
 
+use super::bulkhead::count_option;
 use super::error::map_error;
 use super::raw;
 use super::thread_waker;
@@ -69,17 +70,7 @@ impl NativeProcessBulkhead {
         timeout: f64,
     ) -> Result<Self> {
         const WHERE: &str = "NativeProcessBulkhead";
-        let count = |option, value: f64, min: f64| {
-            if value.fract() == 0.0 && (min..=i32::MAX as f64).contains(&value) {
-                Ok(value as u32)
-            } else {
-                Err(map_error(
-                    &env,
-                    WHERE,
-                    EngineError::invalid(option, "an integer in range", value),
-                ))
-            }
-        };
+        let count = |option, value, min| count_option(&env, WHERE, option, value, min);
         let max_concurrent = count("maxConcurrent", max_concurrent, 1.0)?;
         let max_queue = count("maxQueueSize", max_queue_size, 0.0)?;
         let timeout = count("timeout", timeout, 0.0)?;

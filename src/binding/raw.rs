@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicI32, AtomicU32};
 pub type RawCallback =
     unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
-fn check(status: sys::napi_status, what: &str) -> Result<()> {
+/// `Ok` for `napi_ok`, else an error naming the call `what` and the status.
+pub fn check(status: sys::napi_status, what: &str) -> Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
     } else {

@@ -16,8 +16,9 @@
 // Free `#[napi]` functions are registered only outside `cfg(test)`, so unit-test builds see them unused.
 #![cfg_attr(test, allow(dead_code))]
 
+use super::raw::check;
 use crate::engine::shared_bulkhead::{Lease, Wake};
-use napi::{sys, Env, Error, Result, Status};
+use napi::{sys, Env, Result};
 use parking_lot::Mutex;
 use std::cell::RefCell;
 use std::ptr;
@@ -68,17 +69,6 @@ struct ThreadState {
 
 thread_local! {
     static THREAD: RefCell<Option<ThreadState>> = const { RefCell::new(None) };
-}
-
-fn check(status: sys::napi_status, what: &str) -> Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(Error::new(
-            Status::GenericFailure,
-            format!("{what} failed with napi status {status}"),
-        ))
-    }
 }
 
 /// Runs on the owning thread for each delivered wake-up: clears `pending`, then calls `onGrants`.
