@@ -193,8 +193,11 @@ export interface BreakerOptions {
   windowBuckets?: number
 }
 
-/** Keeps this thread's event loop alive while it has calls queued on a process-wide bulkhead. */
-export declare function bulkheadWakerKeepAlive(keep: boolean): void
+/**
+ * `+1` when this copy of the JS library gets calls queued on a process-wide bulkhead, `-1` when
+ * it has none left: this thread's event loop is kept alive while any copy has.
+ */
+export declare function bulkheadWakerKeepAlive(delta: number): void
 
 /**
  * Turns on the process-wide metrics flag (breakers start measuring call durations for their
@@ -203,9 +206,9 @@ export declare function bulkheadWakerKeepAlive(keep: boolean): void
 export declare function enableMetrics(): void
 
 /**
- * Installs this thread's wake-up function for process-wide bulkheads (once per thread; later
- * calls do nothing): `onGrants()` runs on this thread when another thread granted permits to
- * calls queued here.
+ * Registers this copy of the JS library's wake-up callback for process-wide bulkheads (call it
+ * once per copy): `onGrants()` runs on this thread when another thread granted permits to calls
+ * queued here.
  */
 export declare function installBulkheadWaker(onGrants: () => void): void
 

@@ -417,6 +417,11 @@ export declare class Bulkhead extends EventEmitter {
   readonly name: string;
   /** `'thread'` or `'process'` (one permit pool for every worker thread). */
   readonly scope: 'thread' | 'process';
+  /**
+   * With `scope: 'process'`: permits held now by calls made through this object (its lease; they
+   * come back if the thread ends). `undefined` for a thread-scoped bulkhead.
+   */
+  readonly heldByThisThread?: number;
   readonly maxConcurrent: number;
   readonly maxQueueSize: number;
   /** Longest wait in the queue, ms (0 = no limit). */

@@ -151,7 +151,7 @@ test('queue full, queue timeout and abort work across threads, and refusals are 
 test('the same bulkhead name with other settings in another thread is a RangeError naming them', async () => {
   createBulkhead('proc-conflict', 2, 0, { scope: 'process' });
   const w = inWorker(`bulwark.createBulkhead('proc-conflict', 3, 5, { scope: 'process' });`);
-  await assert.rejects(w.done, (e) => e.name === 'RangeError' && /maxConcurrent/.test(e.message) && /maxQueueSize/.test(e.message) && /proc-conflict/.test(e.message));
+  await assert.rejects(w.done, (e) => e.name === 'RangeError' && /^createBulkhead\("proc-conflict"\): /.test(e.message) && /maxConcurrent/.test(e.message) && /maxQueueSize/.test(e.message));
   await w.worker.terminate();
   assert.throws(() => createBulkhead('proc-conflict', 2, 0), (e) => e instanceof RangeError && /scope/.test(e.message), 'thread scope under a process name in one thread');
   assert.throws(() => createBulkhead('proc-x', 2, 0, 'process'), TypeError);
@@ -192,4 +192,80 @@ test('randomized: 10 rounds of 4 workers mixing timeouts, aborts and throws, two
   }
   const m = main.getMetrics();
   assert.ok(m.completed > 0 && m.timedOut > 0 && m.rejected >= m.timedOut, JSON.stringify(m));
+});
+
+test('two copies of the library in one worker (require cache cleared) both get their grants, and neither lets the thread exit early', { timeout: 30000 }, async () => {
+  const root = JSON.stringify(require('node:path').join(__dirname, '..'));
+  const secondCopy = `
+    const path = require('node:path');
+    for (const k of Object.keys(require.cache)) if (k.startsWith(path.join(${root}, 'lib')) || k === path.join(${root}, 'index.js')) delete require.cache[k];
+    const B = require(${root});
+    if (B.Bulkhead === bulwark.Bulkhead) throw new Error('one copy only');
+  `;
+  const main = createBulkhead('proc-copies', 1, 10, { scope: 'process' });
+  const mainB = createBulkhead('proc-copies-b', 1, 10, { scope: 'process', timeout: 20 });
+  const hold = deferred();
+  const holding = [main.execute(() => hold.promise), mainB.execute(() => hold.promise)];
+  const w = inWorker(`
+    const a = bulwark.createBulkhead('proc-copies', 1, 10, { scope: 'process' }); // copy A installs the waker
+    ${secondCopy}
+    const b = B.createBulkhead('proc-copies-b', 1, 10, { scope: 'process', timeout: 20 });
+    // B's only queued call times out (copy B has no waiters left) while A's still waits: the
+    // thread must stay alive for A's.
+    const timedOut = b.execute(async () => 'b ran').catch((e) => e.code);
+    const fromA = a.execute(async () => 'a ran');
+    port.postMessage('queued');
+    return { b: await timedOut, a: await fromA };
+  `);
+  assert.equal(await nextMessage(w.worker), 'queued');
+  await new Promise((r) => setTimeout(r, 60)); // B's queue timeout (20 ms) passes meanwhile
+  hold.resolve();
+  await Promise.all(holding);
+  assert.deepEqual(await w.done, { b: 'BULKHEAD_QUEUE_TIMEOUT', a: 'a ran' });
+  await w.worker.terminate();
+
+  // A copy that did not install the waker first still gets its grants.
+  const hold2 = deferred();
+  const holding2 = main.execute(() => hold2.promise);
+  const w2 = inWorker(`
+    bulwark.createBulkhead('proc-copies-warm', 1, 0, { scope: 'process' }); // copy A installs first
+    ${secondCopy}
+    const call = B.createBulkhead('proc-copies', 1, 10, { scope: 'process' }).execute(async () => 'copy B ran');
+    port.postMessage('queued');
+    return call;
+  `);
+  assert.equal(await nextMessage(w2.worker), 'queued');
+  hold2.resolve();
+  await holding2;
+  assert.equal(await w2.done, 'copy B ran');
+  await w2.worker.terminate();
+  assert.deepEqual(main.state, { active: 0, available: 1, queued: 0 });
+});
+
+test('a call granted before its queue timeout runs even when its thread was too busy to hear of it in time', { timeout: 30000 }, async () => {
+  const options = { name: 'proc-busy', maxConcurrent: 1, maxQueueSize: 5, timeout: 50, scope: 'process' };
+  const main = new Bulkhead(options);
+  const released = new Int32Array(new SharedArrayBuffer(4));
+  const w = inWorker(`
+    const b = new bulwark.Bulkhead(data.options);
+    const go = new Promise((r) => port.once('message', r));
+    const running = b.execute(() => go);
+    port.postMessage('holding');
+    await running;
+    Atomics.store(data.released, 0, 1);
+    Atomics.notify(data.released, 0);
+  `, { options, released });
+  await nextMessage(w.worker);
+  const start = performance.now();
+  const call = main.execute(async () => 'ran');
+  w.worker.postMessage('go');
+  // Block this thread until the worker has released (the permit is granted to our queued call)
+  // and past the queue timeout: both the timer and the wake-up are then due at the next turn.
+  Atomics.wait(released, 0, 0, 5000);
+  while (performance.now() - start < 70);
+  assert.equal(await call, 'ran');
+  const m = main.getMetrics();
+  assert.equal(m.timedOut, 0);
+  await w.worker.terminate();
+  assert.deepEqual(main.state, { active: 0, available: 1, queued: 0 });
 });

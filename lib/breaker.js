@@ -57,7 +57,7 @@ class CircuitBreaker extends SafeEmitter {
     super(HOT_EVENTS);
     v.name(where, 'name', name);
     const cfg = breakerOptions(where, options);
-    const native = new NativeBreaker(cfg.native, cfg.clock ?? null, name, cfg.scope);
+    const native = v.native(where, () => new NativeBreaker(cfg.native, cfg.clock ?? null, name, cfg.scope));
     const hot = native.hotFunctions();
     /** The breaker's name. */
     this.name = name;
@@ -146,15 +146,17 @@ class CircuitBreaker extends SafeEmitter {
       return this._runObserved(fn, ticket, signal);
     }
     let result;
+    // Inspecting the result can throw too (a throwing `then` getter, a revoked Proxy): it is then
+    // recorded like a sync throw, so a probe's ticket is never left open.
     try {
       result = signal === undefined ? fn() : fn(signal);
+      if (ticket !== this._handlerTicket) this._makeHandlers(ticket);
+      if (result instanceof Promise) return result.then(this._onValue, this._onError);
+      if (isThenable(result)) return Promise.resolve(result).then(this._onValue, this._onError);
     } catch (error) {
       this._recordError(ticket, error, -1);
       return Promise.reject(error);
     }
-    if (ticket !== this._handlerTicket) this._makeHandlers(ticket);
-    if (result instanceof Promise) return result.then(this._onValue, this._onError);
-    if (isThenable(result)) return Promise.resolve(result).then(this._onValue, this._onError);
     const g = this._ok(ticket);
     if (g !== this._seen) this._sync(g);
     return Promise.resolve(result);

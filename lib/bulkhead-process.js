@@ -16,12 +16,16 @@
 const native = require('./native');
 const bulkhead = require('./bulkhead');
 const { deadlineList } = require('./deadline');
+const v = require('./validate');
 
 const { Bulkhead, Waiter, QUEUE_FULL, COMPLETED_EVENT } = bulkhead;
 
-/** Process-wide bulkheads of this thread that have queued calls. */
+/** Process-wide bulkheads of this thread (and this copy of the library) that have queued calls. */
 const withWaiters = new Set();
-/** Queued calls of this thread, over all process-wide bulkheads (the waker is ref'd while > 0). */
+/**
+ * Queued calls of this copy of the library in this thread, over all its process-wide bulkheads
+ * (the native side keeps the thread alive while any copy has some).
+ */
 let threadWaiting = 0;
 let wakerInstalled = false;
 
@@ -39,9 +43,10 @@ function installWaker() {
 /** One thread's handle on a process-wide bulkhead. Same API and events as {@link Bulkhead}. */
 class ProcessBulkhead extends Bulkhead {
   /** Attaches this thread's lease on the process-wide permit pool of `this.name`. */
-  _attach() {
+  _attach(where) {
     installWaker();
-    this._native = new native.NativeProcessBulkhead(this.name, this.maxConcurrent, this.maxQueueSize, this.timeout);
+    const { name, maxConcurrent, maxQueueSize, timeout } = this;
+    this._native = v.native(where, () => new native.NativeProcessBulkhead(name, maxConcurrent, maxQueueSize, timeout));
     this._cells = this._native.cellsView();
     const hot = this._native.hotFunctions();
     this._take = hot.acquire;
@@ -104,7 +109,7 @@ class ProcessBulkhead extends Bulkhead {
     else if (before > 0 && this._waiting === 0) withWaiters.delete(this);
     const threadBefore = threadWaiting;
     threadWaiting += delta;
-    if ((threadBefore === 0) !== (threadWaiting === 0)) native.bulkheadWakerKeepAlive(threadWaiting > 0);
+    if ((threadBefore === 0) !== (threadWaiting === 0)) native.bulkheadWakerKeepAlive(threadWaiting > 0 ? 1 : -1);
   }
 
   /** Marks `waiter` as out of the queue here (the native queue has already let it go). */
@@ -119,9 +124,15 @@ class ProcessBulkhead extends Bulkhead {
   /** A queued call leaves without running: timed out, or aborted. */
   _leaveQueue(waiter, reason, aborted = false) {
     if (!waiter.queued) return;
+    const left = this._native.leave(waiter.id);
+    if (!left && !aborted) {
+      // Granted before its timeout (the wake-up had not run yet): it runs, as in one thread.
+      this._collect();
+      return;
+    }
     this._unlink(waiter);
-    if (this._native.leave(waiter.id)) this._waiters.delete(waiter.id);
-    // else: a permit was granted to it meanwhile; collecting now gives that permit back.
+    if (left) this._waiters.delete(waiter.id);
+    // else: aborted just as a permit was granted to it; collecting gives that permit back.
     else this._collect();
     if (aborted) {
       waiter.reject(reason);
@@ -152,7 +163,7 @@ class ProcessBulkhead extends Bulkhead {
     }
   }
 
-  /** Permits held by this thread's calls now. */
+  /** Permits held now by calls made through this object (its lease; one object per name per thread). */
   get heldByThisThread() {
     return this._native.held();
   }

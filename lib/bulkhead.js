@@ -130,7 +130,7 @@ class Bulkhead extends SafeEmitter {
     /** Longest wait in the queue, ms (0 = no limit). */
     this.timeout = s.timeout;
     this._onReject = s.onReject;
-    this._attach();
+    this._attach(where ?? v.site('new Bulkhead', this.name));
     this._head = null;
     this._tail = null;
     this._onValue = (value) => {
@@ -143,8 +143,11 @@ class Bulkhead extends SafeEmitter {
     };
   }
 
-  /** Builds the native permit cells (a process-wide bulkhead attaches to shared ones instead). */
-  _attach() {
+  /**
+   * Builds the native permit cells (a process-wide bulkhead attaches to shared ones instead).
+   * @param {string} where call site for error messages (used by the process-wide override)
+   */
+  _attach(where) { // eslint-disable-line no-unused-vars
     this._native = new NativeBulkhead(this.maxConcurrent, this.maxQueueSize, this.name);
     this._cells = this._native.cellsView();
   }
@@ -185,15 +188,17 @@ class Bulkhead extends SafeEmitter {
   _run(fn, signal) {
     if ((this._listening & STARTED) !== 0) this.emitSafely('executionStarted', this.state);
     let result;
+    // Inspecting the result can throw too (a throwing `then` getter, a revoked Proxy): nothing
+    // is registered before such a throw, so the permit is released once, here.
     try {
       result = signal === undefined ? fn() : fn(signal);
+      if (result instanceof Promise) return result.then(this._onValue, this._onError);
+      if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
+        return Promise.resolve(result).then(this._onValue, this._onError);
+      }
     } catch (error) {
       this._release();
       return Promise.reject(error);
-    }
-    if (result instanceof Promise) return result.then(this._onValue, this._onError);
-    if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
-      return Promise.resolve(result).then(this._onValue, this._onError);
     }
     this._release();
     return Promise.resolve(result);

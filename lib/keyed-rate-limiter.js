@@ -37,10 +37,11 @@ class KeyedRateLimiter {
     this.whenFull = whenFull;
     /** `'thread'`, or `'process'`: one set of per-key limits for every worker thread of the process. */
     this.scope = s.scope;
-    this._native = new NativeKeyedLimiter(
-      { limit: s.limit, intervalMs: s.interval, burst: s.burst, maxKeys: this.maxKeys, whenFull, name: this.name, scope: s.scope },
-      s.clock ?? null,
-    );
+    // (No `this` in the closure: V8 would keep it in the context the sweep callback below shares,
+    // and a dropped limiter could never be collected.)
+    const nativeOptions = { limit: s.limit, intervalMs: s.interval, burst: s.burst, maxKeys: this.maxKeys, whenFull, name: this.name, scope: s.scope };
+    const clock = s.clock ?? null;
+    this._native = v.native(where, () => new NativeKeyedLimiter(nativeOptions, clock));
     const hot = this._native.hotFunctions();
     this._consume = hot.consume;
     this._peek = hot.peek;

@@ -40,7 +40,8 @@ class RateLimiter {
     this.burst = s.burst;
     /** `'thread'`, or `'process'`: one limit for every worker thread of the process. */
     this.scope = s.scope;
-    this._native = new NativeRateLimiter(s.limit, s.interval, s.burst, s.clock ?? null, this.name, s.scope);
+    const name = this.name; // (no `this` in the closure: it would share the constructor's context)
+    this._native = v.native(where, () => new NativeRateLimiter(s.limit, s.interval, s.burst, s.clock ?? null, name, s.scope));
     this._clocked = s.clock !== undefined;
     const hot = this._native.hotFunctions();
     this._try = hot.tryAcquire;

@@ -163,7 +163,13 @@ class RetryPolicy {
         (error) => this._loop(fn, signal, error, 1),
       );
     }
-    if (result instanceof Promise) {
+    let isPromise;
+    try {
+      isPromise = result instanceof Promise; // throws for a revoked Proxy
+    } catch (error) {
+      return this._loop(fn, signal, error, 1);
+    }
+    if (isPromise) {
       return result.then(
         (value) => this._won(value),
         (error) => this._loop(fn, signal, error, 1),

@@ -80,6 +80,7 @@ function runTimed(fn, ms, outerSignal, cells = null) {
     call.listMs = ms;
     deadlineList(ms).add(call);
     let result;
+    let thenable;
     try {
       if (fn.length > 0) {
         const signal = outerSignal === undefined ? call.signal() : AbortSignal.any([call.signal(), outerSignal]);
@@ -87,11 +88,13 @@ function runTimed(fn, ms, outerSignal, cells = null) {
       } else {
         result = fn();
       }
+      // (A throwing `then` getter or a revoked Proxy fails the call like a sync throw.)
+      thenable = result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function';
     } catch (error) {
       call.fail(error);
       return;
     }
-    if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof result.then === 'function') {
+    if (thenable) {
       Promise.resolve(result).then(
         (value) => call.succeed(value),
         (error) => call.fail(error),

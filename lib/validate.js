@@ -129,6 +129,28 @@ function scope(where, value) {
 }
 
 /**
+ * Builds a native object with `build()`; an options error the native layer raises (for example
+ * process-wide state of that name with other settings) is rethrown naming the user's call site
+ * `where` instead of the native class.
+ * @template T
+ * @param {string} where
+ * @param {() => T} build
+ * @returns {T}
+ */
+function native(where, build) {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof Error && error.code === 'ERR_BULWARK_INVALID_OPTION' && /^Native\w+: /.test(error.message)) {
+      const named = new error.constructor(`${where}: ${error.message.replace(/^Native\w+: /, '')}`);
+      named.code = error.code;
+      throw named;
+    }
+    throw error;
+  }
+}
+
+/**
  * Names a call site: `fn("name")`.
  * @param {string} fn
  * @param {unknown} policyName
@@ -137,4 +159,4 @@ function site(fn, policyName) {
   return typeof policyName === 'string' ? `${fn}(${JSON.stringify(policyName)})` : `${fn}()`;
 }
 
-module.exports = { MAX_MS, MAX_COUNT, show, fail, count, time, rate, func, name, options, site, scope };
+module.exports = { MAX_MS, MAX_COUNT, show, fail, count, time, rate, func, name, options, site, scope, native };

@@ -29,18 +29,19 @@ impl Source<BulkheadTotals> for SharedBulkhead {
     }
 }
 
-/// Installs this thread's wake-up function for process-wide bulkheads (once per thread; later
-/// calls do nothing): `onGrants()` runs on this thread when another thread granted permits to
-/// calls queued here.
+/// Registers this copy of the JS library's wake-up callback for process-wide bulkheads (call it
+/// once per copy): `onGrants()` runs on this thread when another thread granted permits to calls
+/// queued here.
 #[napi]
 pub fn install_bulkhead_waker(env: Env, on_grants: Function<(), ()>) -> Result<()> {
     thread_waker::install(&env, on_grants.raw())
 }
 
-/// Keeps this thread's event loop alive while it has calls queued on a process-wide bulkhead.
+/// `+1` when this copy of the JS library gets calls queued on a process-wide bulkhead, `-1` when
+/// it has none left: this thread's event loop is kept alive while any copy has.
 #[napi]
-pub fn bulkhead_waker_keep_alive(keep: bool) -> Result<()> {
-    thread_waker::keep_alive(keep)
+pub fn bulkhead_waker_keep_alive(delta: i32) -> Result<()> {
+    thread_waker::keep_alive(delta)
 }
 
 /// Leases on process-wide bulkheads alive in the process (a diagnostic: threads that ended must
@@ -73,7 +74,13 @@ impl NativeProcessBulkhead {
         let count = |option, value, min| count_option(&env, WHERE, option, value, min);
         let max_concurrent = count("maxConcurrent", max_concurrent, 1.0)?;
         let max_queue = count("maxQueueSize", max_queue_size, 0.0)?;
-        let timeout = count("timeout", timeout, 0.0)?;
+        if !(timeout.is_finite() && timeout >= 0.0) {
+            return Err(map_error(
+                &env,
+                WHERE,
+                EngineError::invalid("timeout", "a finite number of ms >= 0", timeout),
+            ));
+        }
         let Some(wake) = thread_waker::wake_for_new_lease() else {
             return Err(map_error(
                 &env,

@@ -2,9 +2,10 @@
 //!
 //! - **Wake-ups across threads.** A permit released in thread B for a call queued in thread A is
 //!   *granted* natively; A learns of it through its waker: a Node-API thread-safe function that
-//!   runs A's JS `onGrants()` on A's event loop. Calls are coalesced (one pending wake-up per
-//!   thread at a time). The function is unref'd unless A has queued calls, so it never keeps a
-//!   thread alive by itself. Nothing spins.
+//!   runs A's JS `onGrants()` callbacks on A's event loop (one per copy of the JS library loaded
+//!   in the thread: test runners and hot reload load several). Calls are coalesced (one pending
+//!   wake-up per thread at a time). The function is unref'd unless some copy has queued calls,
+//!   so it never keeps a thread alive by itself. Nothing spins.
 //! - **Leases die with their thread.** Every lease a thread opens is listed here; an env cleanup
 //!   hook closes them all when the thread ends — including `worker.terminate()` mid-call — so the
 //!   permits a dead thread held go back to the pool and its queued calls leave the queue.
@@ -47,12 +48,15 @@ impl Waker {
         }
         if let Some(function) = *self.function.lock() {
             // SAFETY: the function is alive while it is stored (see the module docs).
-            unsafe {
+            let status = unsafe {
                 sys::napi_call_threadsafe_function(
                     function.0,
                     ptr::null_mut(),
                     sys::ThreadsafeFunctionCallMode::nonblocking,
-                );
+                )
+            };
+            if status != sys::Status::napi_ok {
+                self.pending.store(false, Ordering::Release); // not queued: let a later wake try
             }
         }
     }
@@ -64,6 +68,10 @@ struct ThreadState {
     function: sys::napi_threadsafe_function,
     env: sys::napi_env,
     leases: Vec<Weak<Lease>>,
+    /// The `onGrants` of each copy of the JS library in this thread (strong references).
+    callbacks: Vec<sys::napi_ref>,
+    /// Copies of the JS library with queued calls; the function is ref'd while > 0.
+    waiting: i64,
     referenced: bool,
 }
 
@@ -71,24 +79,51 @@ thread_local! {
     static THREAD: RefCell<Option<ThreadState>> = const { RefCell::new(None) };
 }
 
-/// Runs on the owning thread for each delivered wake-up: clears `pending`, then calls `onGrants`.
+/// Runs on the owning thread for each delivered wake-up: clears `pending`, then calls every
+/// `onGrants`. A callback that throws does not stop the others; the first error is rethrown.
 unsafe extern "C" fn deliver(
     env: sys::napi_env,
-    on_grants: sys::napi_value,
+    _function: sys::napi_value,
     _context: *mut std::ffi::c_void,
     _data: *mut std::ffi::c_void,
 ) {
-    if env.is_null() || on_grants.is_null() {
+    if env.is_null() {
         return; // the thread is ending
     }
-    THREAD.with(|t| {
-        if let Some(state) = t.borrow().as_ref() {
-            state.waker.pending.store(false, Ordering::Release);
-        }
+    let callbacks: Vec<sys::napi_value> = THREAD.with(|t| {
+        let t = t.borrow();
+        let Some(state) = t.as_ref() else {
+            return Vec::new();
+        };
+        state.waker.pending.store(false, Ordering::Release);
+        state
+            .callbacks
+            .iter()
+            .filter_map(|&r| {
+                let mut value = ptr::null_mut();
+                (sys::napi_get_reference_value(env, r, &mut value) == sys::Status::napi_ok
+                    && !value.is_null())
+                .then_some(value)
+            })
+            .collect()
     });
     let mut undefined = ptr::null_mut();
     sys::napi_get_undefined(env, &mut undefined);
-    sys::napi_call_function(env, undefined, on_grants, 0, ptr::null(), ptr::null_mut());
+    let mut first_error: sys::napi_value = ptr::null_mut();
+    for callback in callbacks {
+        let status =
+            sys::napi_call_function(env, undefined, callback, 0, ptr::null(), ptr::null_mut());
+        if status != sys::Status::napi_ok {
+            let mut error = ptr::null_mut();
+            sys::napi_get_and_clear_last_exception(env, &mut error);
+            if first_error.is_null() {
+                first_error = error;
+            }
+        }
+    }
+    if !first_error.is_null() {
+        sys::napi_throw(env, first_error);
+    }
 }
 
 /// Closes this thread's leases and detaches its waker. Runs when the thread's env is torn down.
@@ -102,12 +137,29 @@ fn on_thread_end(_: ()) {
     }
 }
 
-/// Installs this thread's waker (once per thread): `on_grants` is called on this thread whenever
-/// permits were granted to its queued calls by another thread.
+/// Adds `on_grants` to this thread's callbacks (one per copy of the JS library), creating the
+/// thread's waker the first time: the callbacks are called on this thread whenever permits were
+/// granted to its queued calls by another thread.
 pub fn install(env: &Env, on_grants: sys::napi_value) -> Result<()> {
-    if THREAD.with(|t| t.borrow().is_some()) {
-        return Ok(());
+    if THREAD.with(|t| t.borrow().is_none()) {
+        create(env)?;
     }
+    let mut reference = ptr::null_mut();
+    // SAFETY: on the JS thread of `env`, with a function value of this env.
+    check(
+        unsafe { sys::napi_create_reference(env.raw(), on_grants, 1, &mut reference) },
+        "napi_create_reference",
+    )?;
+    THREAD.with(|t| {
+        if let Some(state) = t.borrow_mut().as_mut() {
+            state.callbacks.push(reference);
+        }
+    });
+    Ok(())
+}
+
+/// Creates this thread's waker and its cleanup hook.
+fn create(env: &Env) -> Result<()> {
     let mut name = ptr::null_mut();
     let mut function = ptr::null_mut();
     // SAFETY: called on the JS thread of `env`, with a function value of this env.
@@ -124,7 +176,7 @@ pub fn install(env: &Env, on_grants: sys::napi_value) -> Result<()> {
         check(
             sys::napi_create_threadsafe_function(
                 env.raw(),
-                on_grants,
+                ptr::null_mut(), // no JS function: `deliver` calls the callbacks
                 ptr::null_mut(),
                 name,
                 0,
@@ -153,6 +205,8 @@ pub fn install(env: &Env, on_grants: sys::napi_value) -> Result<()> {
             function,
             env: env.raw(),
             leases: Vec::new(),
+            callbacks: Vec::new(),
+            waiting: 0,
             referenced: false,
         })
     });
@@ -180,14 +234,16 @@ pub fn track(lease: &Arc<Lease>) {
     });
 }
 
-/// Keeps this thread alive (`true`) while it has calls queued on a process-wide bulkhead, or lets
-/// it end (`false`).
-pub fn keep_alive(keep: bool) -> Result<()> {
+/// One more (`+1`) or one fewer (`-1`) copy of the JS library in this thread has calls queued on
+/// a process-wide bulkhead; the thread is kept alive while any has.
+pub fn keep_alive(delta: i32) -> Result<()> {
     THREAD.with(|t| {
         let mut t = t.borrow_mut();
         let Some(state) = t.as_mut() else {
             return Ok(());
         };
+        state.waiting = (state.waiting + i64::from(delta)).max(0);
+        let keep = state.waiting > 0;
         if state.referenced == keep {
             return Ok(());
         }
