@@ -364,22 +364,36 @@ unsafe extern "C" fn admit(env: sys::napi_env, info: sys::napi_callback_info) ->
     })
 }
 
+/// Reads `ticket` and returns the gate `record(breaker, ticket)` leaves.
+///
+/// # Safety
+/// `env` and `info` must be the ones Node passed to the running callback.
+unsafe fn record_one(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    usage: &std::ffi::CStr,
+    record: impl FnOnce(&SharedBreaker, u32) -> u32,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let (data, [ticket]) = raw::callback_args::<1>(env, info);
+        let Some(ticket) = raw::int32(env, ticket) else {
+            return raw::throw_type_error(env, usage);
+        };
+        raw::js_int32(env, record(shared_of(data), ticket as u32) as i32)
+    })
+}
+
 /// `ok(ticket)` → gate after recording a success.
 unsafe extern "C" fn record_ok(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    raw::guard(env, || {
-        let (data, [ticket]) = raw::callback_args::<1>(env, info);
-        let Some(ticket) = raw::int32(env, ticket) else {
-            return raw::throw_type_error(env, c"ok(ticket): ticket must be a number");
-        };
-        let b = shared_of(data);
-        let gate = b
-            .engine
-            .record(ticket as u32, Outcome::Success, None, &b.clock);
-        raw::js_int32(env, gate as i32)
-    })
+    record_one(
+        env,
+        info,
+        c"ok(ticket): ticket must be a number",
+        |b, ticket| b.engine.record(ticket, Outcome::Success, None, &b.clock),
+    )
 }
 
 /// Reads `(ticket, n)` and returns the gate `record(breaker, ticket, n)` leaves.
@@ -435,15 +449,12 @@ unsafe extern "C" fn record_ok_striped_one(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    raw::guard(env, || {
-        let (data, [ticket]) = raw::callback_args::<1>(env, info);
-        let Some(ticket) = raw::int32(env, ticket) else {
-            return raw::throw_type_error(env, c"okStripedOne(ticket): ticket must be a number");
-        };
-        let b = shared_of(data);
-        let gate = b.engine.record_striped_success(ticket as u32, &b.clock);
-        raw::js_int32(env, gate as i32)
-    })
+    record_one(
+        env,
+        info,
+        c"okStripedOne(ticket): ticket must be a number",
+        |b, ticket| b.engine.record_striped_success(ticket, &b.clock),
+    )
 }
 
 /// `done(ticket, outcome, durationMs)` → gate after recording; outcome 0 success, 1 failure,

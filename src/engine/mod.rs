@@ -9,6 +9,7 @@ pub mod breaker_config;
 pub mod bulkhead;
 pub mod cache;
 pub mod clock;
+pub mod count_window;
 pub mod error;
 pub mod exposition;
 pub mod gate;
@@ -24,6 +25,7 @@ pub mod shared_bulkhead;
 pub mod split_counter;
 pub mod striped_gcra;
 pub mod stripes;
+pub mod time_window;
 pub mod transition_log;
 pub mod window;
 
